@@ -1,4 +1,5 @@
 """How the CLI turns library errors into a message and exit code 2."""
+
 from __future__ import annotations
 
 import functools

@@ -1,4 +1,5 @@
 """The `piancha` command: one entry point over the library."""
+
 from __future__ import annotations
 
 import typer

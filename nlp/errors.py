@@ -1,4 +1,5 @@
 """The errors piancha raises; each says what was wrong and where."""
+
 from __future__ import annotations
 
 

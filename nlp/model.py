@@ -1,0 +1,200 @@
+"""The cause classifier: one scikit-learn Pipeline, predictions with abstention and evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import ComplementNB
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+from nlp.segment import Segmenter
+from nlp.taxonomy import ABSTAIN, load_taxonomy
+from nlp.text import check_text, normalise, split_cause_measure
+
+CANDIDATES = ("logreg", "svc", "cnb")
+DEFAULT_THRESHOLD = 0.35
+DEFAULT_MARGIN = 0.0
+
+
+class TextNormaliser(BaseEstimator, TransformerMixin):
+    """Pipeline step: raw deviation texts → normalised cause part (the measure is left out)."""
+
+    def fit(self, texts: Sequence[str], y: object = None) -> TextNormaliser:
+        """Nothing to learn."""
+        return self
+
+    def transform(self, texts: Sequence[str]) -> list[str]:
+        """Normalise and keep what the model reads."""
+        return [split_cause_measure(normalise(t)).for_model for t in texts]
+
+
+def build_features() -> FeatureUnion:
+    """Word TF-IDF (jieba uni+bigrams) beside character TF-IDF (1–3-grams)."""
+    words = Pipeline(
+        [
+            ("segment", Segmenter()),
+            (
+                "tfidf",
+                TfidfVectorizer(
+                    tokenizer=str.split,
+                    token_pattern=None,
+                    lowercase=False,
+                    ngram_range=(1, 2),
+                    min_df=1,
+                    sublinear_tf=True,
+                ),
+            ),
+        ]
+    )
+    chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True)
+    return FeatureUnion([("words", words), ("chars", chars)])
+
+
+def build_classifier(kind: str) -> BaseEstimator:
+    """One of the candidate classifiers, with balanced class weights where it takes them."""
+    if kind == "logreg":
+        return LogisticRegression(C=20.0, class_weight="balanced", max_iter=3000)
+    if kind == "svc":
+        return CalibratedClassifierCV(LinearSVC(C=0.5, class_weight="balanced"), method="sigmoid", cv=3)
+    if kind == "cnb":
+        return ComplementNB(alpha=0.3)
+    raise ValueError(f"unknown classifier kind {kind!r}; choose from {CANDIDATES}")
+
+
+def build_pipeline(kind: str = "logreg") -> Pipeline:
+    """normalise → features → classify, as one Pipeline that joblib saves whole."""
+    return Pipeline(
+        [
+            ("normalise", TextNormaliser()),
+            ("features", build_features()),
+            ("classify", build_classifier(kind)),
+        ]
+    )
+
+
+def linear_weights(classifier: BaseEstimator) -> np.ndarray:
+    """Per-class feature weights of a fitted classifier (higher pushes towards the class)."""
+    if isinstance(classifier, CalibratedClassifierCV):
+        return np.mean([c.estimator.coef_ for c in classifier.calibrated_classifiers_], axis=0)
+    if isinstance(classifier, ComplementNB):
+        return classifier.feature_log_prob_
+    return classifier.coef_
+
+
+@dataclass
+class Ranked:
+    """One code of the ranking."""
+
+    label: str
+    label_zh: str
+    confidence: float
+
+
+@dataclass
+class Evidence:
+    """An n-gram that pushed the text towards its label."""
+
+    term: str
+    weight: float
+
+
+@dataclass
+class Prediction:
+    """The classifier's answer for one text."""
+
+    label: str
+    label_zh: str
+    confidence: float
+    abstained: bool
+    ranking: list[Ranked]
+    cause_text: str
+    measure_text: str
+    evidence: list[Evidence] = field(default_factory=list)
+    model_version: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict."""
+        return asdict(self)
+
+
+class CauseModel:
+    """A fitted pipeline with its version and abstain settings; classifies texts."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        version: str | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
+        margin: float = DEFAULT_MARGIN,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.version = version
+        self.threshold = threshold
+        self.margin = margin
+        self.metadata = metadata or {}
+        self.classes_ = list(pipeline.classes_)
+        taxonomy = load_taxonomy()
+        self._names = {c: taxonomy.name_zh(c) for c in [*self.classes_, ABSTAIN]}
+        features = pipeline.named_steps["features"]
+        self._feature_names = np.array([n.split("__", 1)[1] for n in features.get_feature_names_out()], dtype=object)
+        weights = linear_weights(pipeline.named_steps["classify"])
+        self._weights = weights - weights.mean(axis=0, keepdims=True)
+
+    def classify(self, text: str, top: int = 3, evidence: int = 8) -> Prediction:
+        """Classify one text (raises TextError on empty or over-long text)."""
+        return self.classify_batch([text], top=top, evidence=evidence)[0]
+
+    def classify_batch(self, texts: Sequence[str], top: int = 3, evidence: int = 8) -> list[Prediction]:
+        """Classify many texts in one vectorisation; order is kept."""
+        for i, t in enumerate(texts):
+            check_text(t, where=f"texts[{i}]" if len(texts) > 1 else "text")
+        splits = [split_cause_measure(normalise(t)) for t in texts]
+        model_input = [s.for_model for s in splits]
+        features = self.pipeline.named_steps["features"].transform(model_input)
+        probabilities = self.pipeline.named_steps["classify"].predict_proba(features)
+        results = []
+        for row, (split, probs) in enumerate(zip(splits, probabilities)):
+            order = np.argsort(probs)[::-1]
+            best, second = probs[order[0]], probs[order[1]] if len(order) > 1 else 0.0
+            label = self.classes_[order[0]]
+            abstained = bool(best < self.threshold or best - second < self.margin)
+            results.append(
+                Prediction(
+                    label=ABSTAIN if abstained else label,
+                    label_zh=self._names[ABSTAIN if abstained else label],
+                    confidence=round(float(best), 4),
+                    abstained=abstained,
+                    ranking=[
+                        Ranked(self.classes_[k], self._names[self.classes_[k]], round(float(probs[k]), 4))
+                        for k in order[:top]
+                    ],
+                    cause_text=split.cause,
+                    measure_text=split.measure,
+                    evidence=self._evidence(features[row], order[0], evidence) if evidence else [],
+                    model_version=self.version,
+                )
+            )
+        return results
+
+    def _evidence(self, vector: Any, class_index: int, k: int) -> list[Evidence]:
+        """The n-grams of one vectorised text that weigh most towards a class."""
+        vector = vector.tocsr()
+        contributions = vector.data * self._weights[class_index, vector.indices]
+        chosen: list[Evidence] = []
+        for j in np.argsort(contributions)[::-1]:
+            if contributions[j] <= 0 or len(chosen) >= k:
+                break
+            term = str(self._feature_names[vector.indices[j]])
+            if any(term.replace(" ", "") in e.term.replace(" ", "") for e in chosen):
+                continue
+            chosen.append(Evidence(term=term, weight=round(float(contributions[j]), 4)))
+        return chosen

@@ -1,0 +1,98 @@
+"""Model versions on disk: save, load, list, and which one is current."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import joblib
+
+from nlp.errors import ModelError
+from nlp.model import DEFAULT_MARGIN, DEFAULT_THRESHOLD, CauseModel
+from nlp.paths import models_dir
+
+log = logging.getLogger(__name__)
+
+CURRENT = "current"
+MODEL_FILE = "model.joblib"
+METADATA_FILE = "metadata.json"
+REPORT_FILE = "report.md"
+
+
+def save_version(model: CauseModel, metadata: dict[str, Any], report: str, root: Path | None = None) -> Path:
+    """Write models/<version>/ (model.joblib, metadata.json, report.md); return its path."""
+    root = root or models_dir()
+    target = root / metadata["version"]
+    partial = root / f".{metadata['version']}.partial"
+    partial.mkdir(parents=True, exist_ok=False)
+    joblib.dump(model.pipeline, partial / MODEL_FILE, compress=3)
+    (partial / METADATA_FILE).write_text(json.dumps(metadata, ensure_ascii=False, indent=2), encoding="utf-8")
+    (partial / REPORT_FILE).write_text(report, encoding="utf-8")
+    partial.rename(target)
+    return target
+
+
+def current_version(root: Path | None = None) -> str | None:
+    """The version `models/current` points at, or None when nothing is trained."""
+    link = (root or models_dir()) / CURRENT
+    if not link.is_symlink() and not link.exists():
+        return None
+    return os.readlink(link) if link.is_symlink() else None
+
+
+def activate(version: str, root: Path | None = None) -> None:
+    """Point `models/current` at a version atomically."""
+    root = root or models_dir()
+    if not (root / version / MODEL_FILE).is_file():
+        raise ModelError(f"no model version {version!r} in {root} / 模型版本不存在")
+    tmp = root / f".{CURRENT}.{os.getpid()}"
+    if tmp.is_symlink():
+        tmp.unlink()
+    os.symlink(version, tmp)
+    os.replace(tmp, root / CURRENT)
+    log.info("models/current → %s", version)
+
+
+def read_metadata(version: str, root: Path | None = None) -> dict[str, Any]:
+    """The metadata.json of a version."""
+    path = (root or models_dir()) / version / METADATA_FILE
+    if not path.is_file():
+        raise ModelError(f"no model version {version!r} / 模型版本不存在")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def list_versions(root: Path | None = None) -> list[dict[str, Any]]:
+    """Every saved version's metadata, newest first, with `current` marked."""
+    root = root or models_dir()
+    if not root.is_dir():
+        return []
+    current = current_version(root)
+    found = []
+    for d in root.iterdir():
+        if d.is_dir() and not d.is_symlink() and (d / METADATA_FILE).is_file():
+            meta = read_metadata(d.name, root)
+            meta["current"] = d.name == current
+            found.append(meta)
+    return sorted(found, key=lambda m: m.get("created_at", ""), reverse=True)
+
+
+def load_model(version: str | None = None, root: Path | None = None) -> CauseModel:
+    """Load a version (default: current) from the server's own model directory."""
+    root = root or models_dir()
+    version = version or current_version(root)
+    if version is None:
+        raise ModelError(f"no trained model in {root}; run `piancha train` / 尚未训练模型")
+    if "/" in version or version.startswith("."):
+        raise ModelError(f"invalid model version {version!r}")
+    meta = read_metadata(version, root)
+    pipeline = joblib.load(root / version / MODEL_FILE)
+    return CauseModel(
+        pipeline,
+        version=version,
+        threshold=float(meta.get("abstain_threshold", DEFAULT_THRESHOLD)),
+        margin=float(meta.get("abstain_margin", DEFAULT_MARGIN)),
+        metadata=meta,
+    )

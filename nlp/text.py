@@ -1,0 +1,90 @@
+"""Normalising PDF-wrapped deviation texts and splitting the cause from the measure."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from nlp.errors import TextError
+
+MAX_TEXT_CHARS = 2000
+"""The column limit of production fiscal systems; longer texts are refused, not cut."""
+
+_CJK = r"\u3400-\u9fff\uf900-\ufaff"
+_CJK_PUNCT = "，。；：？！、（）“”‘’《》【】…—"
+_WRAP_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}])\s+|\s+(?=[{_CJK}{_CJK_PUNCT}])")
+_SPACES = re.compile(r"\s+")
+_CONTENT = re.compile(rf"[{_CJK}0-9A-Za-z]")
+
+# ASCII punctuation that stands for Chinese punctuation once NFKC has folded full-width forms.
+_TO_FULL_WIDTH = {";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
+_COMMA_NOT_IN_NUMBER = re.compile(r"(?<!\d),|,(?!\d)")
+_COLON_NOT_IN_TIME = re.compile(r"(?<!\d):|:(?!\d)")
+_PERIOD_AFTER_CJK = re.compile(rf"(?<=[{_CJK}])\.(?!\d)")
+
+# A measure clause starts at the beginning of the text or after clause punctuation.
+_MEASURE_START = re.compile(
+    r"(?:^|(?<=[。；，：！？\s]))(?:\d+[、.．]\s*)?(?:"
+    r"今后|下一步|下步|下一阶段|下阶段|下一年度?|下年度?|后续|之后|此后|接下来|未来|明年|来年"
+    r"|针对|为此|对此|鉴于此|改进措施|整改措施|改进方向|措施[:：]|建议"
+    r"|拟(?:于|在|将|通过|采取)|计划(?:于|在|将|通过)"
+    r"|已(?:督促|要求|责成|组织|安排|协调|采取|整改|进行|开展|通过|对|与|向|于|按)"
+    r"|(?:我|本)?(?:单位|中心|局|委|院|校|所|站|队|部门|们)?(?:将|会|须|需|要)"
+    r"(?:进一步|继续|持续|加强|加快|加大|积极|督促|优化|完善|做好|及时|严格|提高|强化|抓紧"
+    r"|建立|推进|结合|重点|认真|切实|尽快|按|在|于|通过|对|与|做|把|不断|努力|主动|定期|全力)"
+    r")"
+)
+
+
+@dataclass(frozen=True)
+class SplitText:
+    """A deviation text split into the stated cause and the improvement measure."""
+
+    cause: str
+    measure: str
+
+    @property
+    def for_model(self) -> str:
+        """What the classifier reads: the cause part, or the whole text when no cause precedes the measure."""
+        return self.cause or self.measure
+
+
+def normalise(text: str) -> str:
+    """Join PDF line wraps and page breaks, unify full/half-width forms, strip stray spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\f", "\n")
+    text = _WRAP_BETWEEN_CJK.sub("", text)
+    text = _SPACES.sub(" ", text).strip()
+    text = _COMMA_NOT_IN_NUMBER.sub("，", text)
+    text = _COLON_NOT_IN_TIME.sub("：", text)
+    text = _PERIOD_AFTER_CJK.sub("。", text)
+    for ascii_mark, full in _TO_FULL_WIDTH.items():
+        text = text.replace(ascii_mark, full)
+    return _WRAP_BETWEEN_CJK.sub("", text)
+
+
+def check_text(text: object, *, where: str = "text") -> str:
+    """Return the text if it can be classified, else raise TextError naming `where`."""
+    if not isinstance(text, str):
+        raise TextError(f"{where}: expected a string, got {type(text).__name__} / 需要文本字符串")
+    if len(text) > MAX_TEXT_CHARS:
+        raise TextError(
+            f"{where}: text has {len(text)} characters, more than the limit of {MAX_TEXT_CHARS}; "
+            f"it is refused rather than cut / 文本超过{MAX_TEXT_CHARS}字上限"
+        )
+    if not _CONTENT.search(text):
+        raise TextError(f"{where}: text is empty or only whitespace/punctuation / 文本为空或仅含空白、标点")
+    return text
+
+
+def split_cause_measure(text: str) -> SplitText:
+    """Split a normalised text at the first improvement-measure clause (今后/下一步/后续将/将加强…)."""
+    match = _MEASURE_START.search(text)
+    if match is None:
+        return SplitText(cause=text.strip(), measure="")
+    cause = text[: match.start()].strip().rstrip("，；：、 ")
+    measure = text[match.start() :].strip()
+    if cause and not _CONTENT.search(cause):
+        cause = ""
+    return SplitText(cause=cause, measure=measure)

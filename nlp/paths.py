@@ -17,3 +17,8 @@ STOPWORDS_FILE = DATA_DIR / "stopwords.txt"
 def models_dir() -> Path:
     """The directory holding model versions and `current` (PIANCHA_MODEL_DIR overrides)."""
     return Path(os.environ.get("PIANCHA_MODEL_DIR", REPO_ROOT / "models"))
+
+
+def seed_dir() -> Path:
+    """The user's seed forms (PIANCHA_SEED_DIR overrides; default ../shared/seed beside the repo)."""
+    return Path(os.environ.get("PIANCHA_SEED_DIR", REPO_ROOT.parent / "shared" / "seed"))

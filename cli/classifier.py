@@ -1,0 +1,184 @@
+"""CLI commands over the classifier: train, classify, evaluate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from cli.errors import exits_on_bad_input
+from cli.main import app
+from nlp.corpus import load_corpus
+from nlp.errors import PianchaError
+from nlp.model import CauseModel
+from nlp.registry import load_model
+from nlp.taxonomy import load_taxonomy
+from nlp.training import score, train
+
+console = Console()
+CHUNK = 500
+
+
+def _print_metrics(title: str, metrics: dict) -> None:
+    taxonomy = load_taxonomy()
+    console.print(f"[bold]{title}[/bold]: macro-F1 {metrics['macro_f1']:.4f}, accuracy {metrics['accuracy']:.4f}")
+    table = Table("code", "中文名", "precision", "recall", "F1", "n")
+    for code, m in metrics["per_code"].items():
+        table.add_row(
+            code,
+            taxonomy.name_zh(code),
+            f"{m['precision']:.2f}",
+            f"{m['recall']:.2f}",
+            f"{m['f1']:.2f}",
+            str(m["support"]),
+        )
+    console.print(table)
+
+
+@app.command("train")
+@exits_on_bad_input
+def train_command(
+    paths: list[Path] = typer.Argument(None, help="Extra labelled .csv/.jsonl/.xlsx/.ipynb; their labels win."),
+    force: bool = typer.Option(False, "--force", help="Promote even if macro-F1 drops more than 0.01."),
+) -> None:
+    """Train on data/labelled/, the labelled notebooks and PATHS; save a version; promote it if it passes."""
+    corpus = load_corpus(overrides=paths or [])
+    console.print(f"{len(corpus)} labelled examples; cross-validating candidates…")
+    result = train(corpus, force=force)
+    meta = result.metadata
+    console.print(f"candidates (CV macro-F1): {meta['candidates_cv_macro_f1']} → {meta['classifier']}")
+    _print_metrics("cross-validated", meta["metrics"]["cv"])
+    console.print(f"held-out 20%: macro-F1 {meta['metrics']['held_out']['macro_f1']:.4f}")
+    if meta["metrics"].get("transfer_to_seed"):
+        t = meta["metrics"]["transfer_to_seed"]
+        console.print(
+            f"trained without seed, scored on seed ({t['n']}): "
+            f"macro-F1 {t['macro_f1']:.4f}, accuracy {t['accuracy']:.4f}"
+        )
+    console.print(f"version {result.version} at {result.path}")
+    console.print(
+        ("[green]promoted[/green]: " if result.promoted else "[yellow]kept current[/yellow]: ") + result.reason
+    )
+
+
+def _classify_frame(model: CauseModel, frame: pd.DataFrame, column: str, source: Path) -> pd.DataFrame:
+    if column not in frame.columns:
+        raise PianchaError(f"{source}: no column {column!r}; columns are {list(frame.columns)} / 缺少文本列")
+    texts = frame[column].fillna("").astype(str).tolist()
+    out = {k: [] for k in ("label", "label_zh", "confidence", "label_2", "confidence_2", "cause_text", "measure_text")}
+    with Progress(console=Console(stderr=True), disable=len(texts) < 2000) as progress:
+        task = progress.add_task("classifying", total=len(texts))
+        for start in range(0, len(texts), CHUNK):
+            chunk = texts[start : start + CHUNK]
+            try:
+                predictions = model.classify_batch(chunk, evidence=0)
+            except PianchaError as exc:
+                bad = next(i for i, t in enumerate(chunk) if _invalid(model, t))
+                raise PianchaError(f"{source}, row {start + bad + 2}, column {column!r}: {exc}") from None
+            for p in predictions:
+                second = p.ranking[1] if len(p.ranking) > 1 else None
+                out["label"].append(p.label)
+                out["label_zh"].append(p.label_zh)
+                out["confidence"].append(p.confidence)
+                out["label_2"].append(second.label if second else None)
+                out["confidence_2"].append(second.confidence if second else None)
+                out["cause_text"].append(p.cause_text)
+                out["measure_text"].append(p.measure_text)
+            progress.advance(task, len(chunk))
+    result = frame.copy()
+    for key, values in out.items():
+        result[key] = values
+    return result
+
+
+def _invalid(model: CauseModel, text: str) -> bool:
+    try:
+        model.classify_batch([text], evidence=0)
+    except PianchaError:
+        return True
+    return False
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise PianchaError(f"{path}: no such file / 文件不存在")
+    if suffix == ".csv":
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    if suffix == ".jsonl":
+        return pd.read_json(path, lines=True, dtype=str)
+    if suffix == ".xlsx":
+        return pd.read_excel(path, dtype=str).fillna("")
+    raise PianchaError(f"{path}: unsupported type {suffix!r}; use .csv, .jsonl or .xlsx / 不支持的文件类型")
+
+
+def _write_table(frame: pd.DataFrame, path: Path) -> None:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        frame.to_csv(path, index=False, encoding="utf-8")
+    elif suffix == ".jsonl":
+        frame.to_json(path, orient="records", lines=True, force_ascii=False)
+    elif suffix == ".xlsx":
+        frame.to_excel(path, index=False)
+    else:
+        raise PianchaError(f"{path}: unsupported output type {suffix!r}; use .csv, .jsonl or .xlsx")
+
+
+@app.command("classify")
+@exits_on_bad_input
+def classify_command(
+    text: str = typer.Argument(None, help="One deviation text."),
+    input: Path = typer.Option(None, "--input", help="A .csv/.jsonl/.xlsx file of texts."),
+    output: Path = typer.Option(None, "--output", help="Where to write the input plus predictions."),
+    text_column: str = typer.Option("text", "--text-column", help="The column holding the texts."),
+    as_json: bool = typer.Option(False, "--json", help="Print one text's prediction as JSON."),
+) -> None:
+    """Classify one text (code, 中文名, confidence, top-3, evidence) or a whole file."""
+    if (text is None) == (input is None):
+        raise PianchaError("give either a TEXT or --input FILE (with --output FILE) / 请提供文本或输入文件")
+    model = load_model()
+    if input is not None:
+        if output is None:
+            raise PianchaError("--input needs --output FILE / 需要指定输出文件")
+        frame = _read_table(input)
+        _write_table(_classify_frame(model, frame, text_column, input), output)
+        console.print(f"{len(frame)} rows classified with model {model.version} → {output}")
+        return
+    p = model.classify(text)
+    if as_json:
+        typer.echo(json.dumps(p.to_dict(), ensure_ascii=False, indent=2))
+        return
+    verdict = "abstained → " if p.abstained else ""
+    console.print(
+        f"[bold]{p.label}[/bold] {p.label_zh}  confidence {p.confidence:.2f}  {verdict}(model {p.model_version})"
+    )
+    console.print("top-3: " + ", ".join(f"{r.label} {r.label_zh} {r.confidence:.2f}" for r in p.ranking))
+    console.print("evidence: " + ", ".join(f"{e.term} ({e.weight:+.3f})" for e in p.evidence))
+    console.print(f"cause: {p.cause_text}")
+    if p.measure_text:
+        console.print(f"measure: {p.measure_text}")
+
+
+@app.command("evaluate")
+@exits_on_bad_input
+def evaluate_command(
+    input: Path = typer.Option(..., "--input", help="Labelled .csv/.jsonl/.xlsx/.ipynb (columns text, label)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+) -> None:
+    """Score the current model on a labelled file: macro-F1, accuracy and the per-code table."""
+    if not input.is_file():
+        raise PianchaError(f"{input}: no such file / 文件不存在")
+    frame = load_corpus([input])
+    model = load_model()
+    probabilities = model.pipeline.predict_proba(frame["text"].tolist())
+    metrics = score(frame["label"].to_numpy(), probabilities, list(model.classes_))
+    metrics["n"], metrics["model_version"] = int(len(frame)), model.version
+    if as_json:
+        typer.echo(json.dumps(metrics, ensure_ascii=False, indent=2))
+    else:
+        _print_metrics(f"{input.name} ({len(frame)} texts, model {model.version})", metrics)

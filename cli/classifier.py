@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from api.settings import get_settings
 from cli.errors import exits_on_bad_input
 from cli.main import app
 from nlp.corpus import load_corpus
@@ -49,7 +50,7 @@ def train_command(
     """Train on data/labelled/, the labelled notebooks and PATHS; save a version; promote it if it passes."""
     corpus = load_corpus(overrides=paths or [])
     console.print(f"{len(corpus)} labelled examples; cross-validating candidates…")
-    result = train(corpus, force=force)
+    result = train(corpus, root=get_settings().model_dir, force=force)
     meta = result.metadata
     console.print(f"candidates (CV macro-F1): {meta['candidates_cv_macro_f1']} → {meta['classifier']}")
     _print_metrics("cross-validated", meta["metrics"]["cv"])
@@ -141,7 +142,7 @@ def classify_command(
     """Classify one text (code, 中文名, confidence, top-3, evidence) or a whole file."""
     if (text is None) == (input is None):
         raise PianchaError("give either a TEXT or --input FILE (with --output FILE) / 请提供文本或输入文件")
-    model = load_model()
+    model = load_model(root=get_settings().model_dir)
     if input is not None:
         if output is None:
             raise PianchaError("--input needs --output FILE / 需要指定输出文件")
@@ -174,7 +175,7 @@ def evaluate_command(
     if not input.is_file():
         raise PianchaError(f"{input}: no such file / 文件不存在")
     frame = load_corpus([input])
-    model = load_model()
+    model = load_model(root=get_settings().model_dir)
     probabilities = model.pipeline.predict_proba(frame["text"].tolist())
     metrics = score(frame["label"].to_numpy(), probabilities, list(model.classes_))
     metrics["n"], metrics["model_version"] = int(len(frame)), model.version

@@ -1,8 +1,7 @@
-"""Where the repository keeps its data and models (overridable by settings)."""
+"""Where the repository keeps its data and models by default (api.settings overrides them)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -12,13 +11,6 @@ NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 TAXONOMY_FILE = DATA_DIR / "taxonomy.yaml"
 USER_DICT_FILE = DATA_DIR / "userdict.txt"
 STOPWORDS_FILE = DATA_DIR / "stopwords.txt"
-
-
-def models_dir() -> Path:
-    """The directory holding model versions and `current` (PIANCHA_MODEL_DIR overrides)."""
-    return Path(os.environ.get("PIANCHA_MODEL_DIR", REPO_ROOT / "models"))
-
-
-def seed_dir() -> Path:
-    """The user's seed forms (PIANCHA_SEED_DIR overrides; default ../shared/seed beside the repo)."""
-    return Path(os.environ.get("PIANCHA_SEED_DIR", REPO_ROOT.parent / "shared" / "seed"))
+MODELS_DIR = REPO_ROOT / "models"
+SEED_DIR = REPO_ROOT.parent / "shared" / "seed"
+DATABASE_FILE = DATA_DIR / "piancha.sqlite"

@@ -12,7 +12,7 @@ import joblib
 
 from nlp.errors import ModelError
 from nlp.model import DEFAULT_MARGIN, DEFAULT_THRESHOLD, CauseModel
-from nlp.paths import models_dir
+from nlp.paths import MODELS_DIR
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ REPORT_FILE = "report.md"
 
 def save_version(model: CauseModel, metadata: dict[str, Any], report: str, root: Path | None = None) -> Path:
     """Write models/<version>/ (model.joblib, metadata.json, report.md); return its path."""
-    root = root or models_dir()
+    root = root or MODELS_DIR
     target = root / metadata["version"]
     partial = root / f".{metadata['version']}.partial"
     partial.mkdir(parents=True, exist_ok=False)
@@ -37,7 +37,7 @@ def save_version(model: CauseModel, metadata: dict[str, Any], report: str, root:
 
 def current_version(root: Path | None = None) -> str | None:
     """The version `models/current` points at, or None when nothing is trained."""
-    link = (root or models_dir()) / CURRENT
+    link = (root or MODELS_DIR) / CURRENT
     if not link.is_symlink() and not link.exists():
         return None
     return os.readlink(link) if link.is_symlink() else None
@@ -45,7 +45,7 @@ def current_version(root: Path | None = None) -> str | None:
 
 def activate(version: str, root: Path | None = None) -> None:
     """Point `models/current` at a version atomically."""
-    root = root or models_dir()
+    root = root or MODELS_DIR
     if not (root / version / MODEL_FILE).is_file():
         raise ModelError(f"no model version {version!r} in {root} / 模型版本不存在")
     tmp = root / f".{CURRENT}.{os.getpid()}"
@@ -58,7 +58,7 @@ def activate(version: str, root: Path | None = None) -> None:
 
 def read_metadata(version: str, root: Path | None = None) -> dict[str, Any]:
     """The metadata.json of a version."""
-    path = (root or models_dir()) / version / METADATA_FILE
+    path = (root or MODELS_DIR) / version / METADATA_FILE
     if not path.is_file():
         raise ModelError(f"no model version {version!r} / 模型版本不存在")
     return json.loads(path.read_text(encoding="utf-8"))
@@ -66,7 +66,7 @@ def read_metadata(version: str, root: Path | None = None) -> dict[str, Any]:
 
 def list_versions(root: Path | None = None) -> list[dict[str, Any]]:
     """Every saved version's metadata, newest first, with `current` marked."""
-    root = root or models_dir()
+    root = root or MODELS_DIR
     if not root.is_dir():
         return []
     current = current_version(root)
@@ -81,7 +81,7 @@ def list_versions(root: Path | None = None) -> list[dict[str, Any]]:
 
 def load_model(version: str | None = None, root: Path | None = None) -> CauseModel:
     """Load a version (default: current) from the server's own model directory."""
-    root = root or models_dir()
+    root = root or MODELS_DIR
     version = version or current_version(root)
     if version is None:
         raise ModelError(f"no trained model in {root}; run `piancha train` / 尚未训练模型")

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from nlp.corpus import load_corpus
-from nlp.paths import seed_dir
+from nlp.paths import SEED_DIR
 from nlp.registry import load_model
 from nlp.training import TrainResult, train
 
@@ -14,8 +14,8 @@ from nlp.training import TrainResult, train
 @pytest.fixture(scope="session")
 def seed_file() -> Path:
     """The user's seed file: 11 forms of 上海市交通委员会交通指挥中心, 2023, as PDF-extracted text."""
-    files = sorted(seed_dir().glob("*.txt"))
-    assert files, f"no seed forms found in {seed_dir()}"
+    files = sorted(SEED_DIR.glob("*.txt"))
+    assert files, f"no seed forms found in {SEED_DIR}"
     return files[0]
 
 

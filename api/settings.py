@@ -1,0 +1,33 @@
+"""The service's and the CLI's settings: one pydantic-settings class read from PIANCHA_* variables."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from nlp.paths import DATABASE_FILE, MODELS_DIR, SEED_DIR
+
+
+class Settings(BaseSettings):
+    """Everything configurable, from the environment (prefix PIANCHA_)."""
+
+    model_config = SettingsConfigDict(env_prefix="PIANCHA_", env_file=None, protected_namespaces=())
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str = Field(default=f"sqlite:///{DATABASE_FILE}", description="SQLAlchemy URL")
+    model_dir: Path = MODELS_DIR
+    seed_dir: Path = SEED_DIR
+    api_key: str | None = Field(default=None, description="Required in X-API-Key on write routes when set")
+    abstain_threshold: float | None = Field(default=None, ge=0.0, le=1.0, description="Overrides the model's own")
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_batch: int = 1000
+    load_seed: bool = True
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process (read once)."""
+    return Settings()

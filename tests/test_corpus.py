@@ -1,0 +1,138 @@
+"""The labelled corpus: coverage, variety, no near-duplicates, and validation errors that name the place."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from nlp.corpus import load_corpus
+from nlp.errors import LabelDataError
+from nlp.paths import LABELLED_DIR, NOTEBOOKS_DIR
+from nlp.taxonomy import load_taxonomy
+from nlp.text import split_cause_measure
+
+NEAR_DUPLICATE_COSINE = 0.80
+"""Character 1–3-gram TF-IDF cosine above which two texts count as near-duplicates (see data/README.md)."""
+
+
+@pytest.fixture(scope="module")
+def authored(corpus):
+    return corpus[corpus["source"] == "authored"]
+
+
+def test_seed_notebook_labels_every_distinct_seed_text(corpus):
+    seed = corpus[corpus["source"] == "seed"]
+    assert 40 <= len(seed) <= 60
+    assert seed["origin"].str.startswith("1.0-label-seed-forms.ipynb").all()
+
+
+def test_seed_notebook_texts_all_occur_in_the_seed_file(corpus, seed_text):
+    flat = "".join(seed_text.split())
+    seed = corpus[corpus["source"] == "seed"]
+    missing = [t for t in seed["text"] if "".join(t.split()) not in flat]
+    assert missing == []
+
+
+def test_every_code_has_at_least_60_authored_examples_from_10_sectors(authored):
+    for code in load_taxonomy().codes:
+        rows = authored[authored["label"] == code]
+        assert len(rows) >= 60, f"{code}: {len(rows)} examples"
+        assert rows["sector"].nunique() >= 10, f"{code}: {rows['sector'].nunique()} sectors"
+
+
+def test_authored_texts_vary_in_length_measures_and_causes(authored):
+    lengths = authored["text"].str.len()
+    long_enough = lengths[authored["label"] != "no_cause"]
+    assert long_enough.min() >= 8 and lengths.max() <= 200
+    assert (lengths < 30).mean() > 0.1 and (lengths > 90).mean() > 0.15
+    with_measure = authored["text"].map(lambda t: bool(split_cause_measure(t).measure)).mean()
+    assert with_measure > 0.3
+    assert (authored["secondary"] != "").mean() > 0.08
+
+
+def test_no_near_duplicates_in_the_whole_corpus(corpus):
+    texts = corpus["text"].tolist()
+    vectors = TfidfVectorizer(analyzer="char", ngram_range=(1, 3)).fit_transform(texts)
+    similarity = (vectors @ vectors.T).toarray()
+    np.fill_diagonal(similarity, 0)
+    i, j = np.unravel_index(similarity.argmax(), similarity.shape)
+    assert similarity[i, j] <= NEAR_DUPLICATE_COSINE, f"{texts[i]!r} ~ {texts[j]!r}: {similarity[i, j]:.3f}"
+
+
+def test_the_repository_corpus_is_found_in_data_and_notebooks(corpus):
+    origins = set(corpus["origin"].str.split(",").str[0])
+    assert any(o.endswith(".csv") for o in origins)
+    assert "1.0-label-seed-forms.ipynb" in origins
+    assert LABELLED_DIR.is_dir() and NOTEBOOKS_DIR.is_dir()
+
+
+def _csv(path: Path, rows: list[dict]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_unknown_code_is_an_error_naming_file_and_row(tmp_path):
+    path = _csv(tmp_path / "bad.csv", [{"text": "系统故障", "label": "system"}, {"text": "资金未到位", "label": "money"}])
+    with pytest.raises(LabelDataError, match=r"bad\.csv, row 2: unknown code 'money'"):
+        load_corpus([path])
+
+
+def test_empty_text_is_an_error_naming_file_and_row(tmp_path):
+    path = _csv(tmp_path / "empty.csv", [{"text": "  ", "label": "system"}])
+    with pytest.raises(LabelDataError, match=r"empty\.csv, row 1: empty text"):
+        load_corpus([path])
+
+
+def test_same_text_with_two_labels_is_an_error_naming_both_places(tmp_path):
+    a = _csv(tmp_path / "a.csv", [{"text": "设备老化故障频发", "label": "system"}])
+    b = _csv(tmp_path / "b.csv", [{"text": "设备老化故障频发", "label": "external"}])
+    with pytest.raises(LabelDataError, match=r"a\.csv, row 1 → system; b\.csv, row 1 → external"):
+        load_corpus([a, b])
+
+
+def _notebook(path: Path, cell) -> Path:
+    cell.metadata["tags"] = ["labels"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 标注"), cell])
+    nbformat.write(nb, str(path))
+    return path
+
+
+def test_markdown_table_in_a_labels_cell_is_read(tmp_path):
+    table = "| text | label | secondary |\n|---|---|---|\n| 因政府采购流标，合同延期签订 | procurement | schedule |\n"
+    path = _notebook(tmp_path / "md.ipynb", nbformat.v4.new_markdown_cell(table))
+    frame = load_corpus([path])
+    assert frame.iloc[0][["text", "label", "secondary"]].tolist() == ["因政府采购流标，合同延期签订", "procurement", "schedule"]
+
+
+def test_notebook_error_names_the_cell_and_row(tmp_path):
+    raw = nbformat.v4.new_raw_cell("text,label\n系统卡顿,system\n人员离职,people\n")
+    path = _notebook(tmp_path / "nb.ipynb", raw)
+    with pytest.raises(LabelDataError, match=r"nb\.ipynb, cell 2, row 2: unknown code 'people'"):
+        load_corpus([path])
+
+
+def test_only_reviewed_rows_count_when_a_reviewed_column_exists(tmp_path):
+    raw = nbformat.v4.new_raw_cell("text,label,reviewed\n系统卡顿严重,system,yes\n人员离职较多,staffing,\n")
+    frame = load_corpus([_notebook(tmp_path / "review.ipynb", raw)])
+    assert frame["text"].tolist() == ["系统卡顿严重"]
+
+
+def test_override_files_win_over_the_base_corpus(tmp_path):
+    base = _csv(tmp_path / "base.csv", [{"text": "个别故障未及时修复", "label": "no_cause"}])
+    fix = _csv(tmp_path / "fix.csv", [{"text": "个别故障未及时修复", "label": "coordination"}])
+    frame = load_corpus([base], overrides=[fix])
+    assert frame["label"].tolist() == ["coordination"]
+
+
+def test_unsupported_file_type_is_an_error(tmp_path):
+    path = tmp_path / "labels.txt"
+    path.write_text("x", encoding="utf-8")
+    with pytest.raises(LabelDataError, match="unsupported labelled-data type '.txt'"):
+        load_corpus([path])

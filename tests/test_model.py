@@ -1,0 +1,131 @@
+"""The trained classifier: quality on unseen texts, abstention, evidence, save/load, the gate."""
+from __future__ import annotations
+
+import json
+
+import joblib
+import pytest
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from nlp.errors import ModelError, TextError
+from nlp.registry import activate, current_version, list_versions, load_model
+from nlp.training import gate, train
+
+# Texts written for this test only (not in the corpus), from sectors the seed never covers.
+UNSEEN = [
+    ("受上级财政资金下达时间较晚影响，第四季度才拨付到位，部分款项未能在年内支付。", "funding"),
+    ("项目采用公开招标方式，因投标单位不足三家两次流标，合同至11月才签订。", "procurement"),
+    ("学校食堂改造工程施工图设计多次修改，审批周期较长，开工时间推迟至10月。", "schedule"),
+    ("医院HIS系统升级后频繁出现卡顿和数据丢失，门诊挂号一度中断。", "system"),
+    ("站内两名技术骨干相继离职，新招聘人员尚未熟悉业务，检测任务未按期完成。", "staffing"),
+    ("受7月连续暴雨和台风影响，农田水利设施施工被迫停工近一个月。", "external"),
+    ("因国家医保政策调整，原定补助标准取消，项目按新文件要求暂缓实施。", "policy"),
+    ("申请临时救助的困难群众少于预期，部分对象经核查不符合救助条件。", "demand_change"),
+    ("年初设定的目标值偏高，未充分考虑实际承载能力，指标设置不够科学。", "target_setting"),
+    ("无", "no_cause"),
+]
+
+
+def test_pipeline_is_one_sklearn_pipeline_in_one_joblib_file(trained):
+    pipeline = joblib.load(trained.path / "model.joblib")
+    assert isinstance(pipeline, Pipeline)
+    assert [name for name, _ in pipeline.steps] == ["normalise", "features", "classify"]
+    features = pipeline.named_steps["features"]
+    assert isinstance(features, FeatureUnion)
+    assert [name for name, _ in features.transformer_list] == ["words", "chars"]
+    assert pipeline.predict(["系统网络不稳定，出现临时性故障"])[0] == "system"
+
+
+def test_cross_validated_macro_f1_reaches_0_80(trained):
+    cv = trained.metadata["metrics"]["cv"]
+    assert cv["macro_f1"] >= 0.80, cv["per_code"]
+    assert set(trained.metadata["candidates_cv_macro_f1"]) == {"logreg", "svc", "cnb"}
+    assert trained.metadata["classifier"] == max(
+        trained.metadata["candidates_cv_macro_f1"], key=trained.metadata["candidates_cv_macro_f1"].get
+    )
+
+
+def test_held_out_texts_never_seen_in_training_stay_above_0_75(trained):
+    assert trained.metadata["metrics"]["held_out"]["macro_f1"] > 0.75
+
+
+def test_metadata_and_report_are_written(trained):
+    meta = json.loads((trained.path / "metadata.json").read_text(encoding="utf-8"))
+    for key in ("version", "data_hash", "label_set", "metrics", "libraries", "classifier"):
+        assert key in meta
+    assert len(meta["label_set"]) == 14
+    report = (trained.path / "report.md").read_text(encoding="utf-8")
+    assert "Confusion matrix" in report and "Accuracy vs coverage" in report
+
+
+def test_unseen_texts_from_other_sectors_get_the_right_cause(model):
+    predictions = model.classify_batch([t for t, _ in UNSEEN])
+    wrong = [(t, p.ranking[0].label, want) for (t, want), p in zip(UNSEEN, predictions) if p.ranking[0].label != want]
+    assert len(wrong) <= 1, wrong
+
+
+def test_prediction_carries_ranking_parts_evidence_and_version(model):
+    p = model.classify("因两次流标，政府采购程序重新启动，合同签订延迟。下一步将提前启动采购。")
+    assert p.label == "procurement" and p.label_zh == "招标采购"
+    assert 0 < p.confidence <= 1 and len(p.ranking) == 3
+    assert p.ranking[0].confidence >= p.ranking[1].confidence >= p.ranking[2].confidence
+    assert p.measure_text.startswith("下一步将提前启动采购")
+    assert "下一步" not in p.cause_text
+    assert any("流标" in e.term or "采购" in e.term for e in p.evidence)
+    assert all(e.weight > 0 for e in p.evidence)
+    assert p.model_version == model.version
+
+
+def test_low_confidence_abstains_with_other_and_keeps_the_ranking(trained, model_root):
+    strict = load_model(root=model_root)
+    strict.threshold = 0.999
+    p = strict.classify("设备老化")
+    assert p.abstained and p.label == "other" and p.label_zh == "其他"
+    assert len(p.ranking) == 3 and p.ranking[0].label != "other"
+
+
+@pytest.mark.parametrize("bad", ["", "  \n ", "，。！"])
+def test_empty_text_is_refused(model, bad):
+    with pytest.raises(TextError, match="empty"):
+        model.classify(bad)
+
+
+def test_over_long_text_is_refused(model):
+    with pytest.raises(TextError, match="more than the limit of 2000"):
+        model.classify("资金" * 1001)
+
+
+def test_batch_error_names_the_offending_item(model):
+    with pytest.raises(TextError, match=r"texts\[1\]"):
+        model.classify_batch(["系统故障", " "])
+
+
+def test_gate_refuses_a_model_more_than_0_01_worse_unless_forced(trained, model_root):
+    old = trained.metadata["metrics"]["cv"]["macro_f1"]
+    assert gate(old - 0.005, model_root, force=False)[0] is True
+    promoted, reason = gate(old - 0.02, model_root, force=False)
+    assert promoted is False and "--force" in reason
+    assert gate(old - 0.02, model_root, force=True)[0] is True
+
+
+def test_worse_retrain_is_saved_but_not_promoted_and_activate_rolls_back(corpus, trained, model_root):
+    shuffled = corpus.copy()
+    shuffled["label"] = shuffled["label"].sample(frac=1.0, random_state=1).to_numpy()
+    worse = train(shuffled, root=model_root, candidates=("cnb",))
+    assert not worse.promoted and current_version(model_root) == trained.version
+    activate(worse.version, model_root)
+    assert current_version(model_root) == worse.version
+    activate(trained.version, model_root)
+    assert current_version(model_root) == trained.version
+    versions = {m["version"]: m["current"] for m in list_versions(model_root)}
+    assert versions[trained.version] is True and versions[worse.version] is False
+
+
+def test_loading_without_a_trained_model_says_so(tmp_path):
+    with pytest.raises(ModelError, match="no trained model"):
+        load_model(root=tmp_path)
+
+
+def test_unknown_version_cannot_be_activated(model_root):
+    with pytest.raises(ModelError, match="no model version"):
+        activate("19990101-000000-abcdef", model_root)

@@ -1,0 +1,79 @@
+"""Throughput of the classifier against jieba alone, and model load time.
+
+Run: OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/throughput.py [--n 20000] [--model-dir models]
+Prints texts/s for jieba segmentation alone and for the full batch classify on the same texts,
+their ratio, and the time to load the model (joblib + jieba dictionary) in a fresh process.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from nlp.corpus import load_corpus  # noqa: E402
+from nlp.paths import MODELS_DIR  # noqa: E402
+from nlp.registry import load_model  # noqa: E402
+from nlp.segment import initialize  # noqa: E402
+
+LOAD_SNIPPET = """
+import time, sys
+t = time.perf_counter()
+from nlp.registry import load_model
+from nlp.segment import initialize
+m = load_model(root=__import__('pathlib').Path(sys.argv[1]))
+initialize()
+print(time.perf_counter() - t)
+"""
+
+
+def rate(func, texts: list[str], repeat: int = 3) -> float:
+    """Best-of-`repeat` texts per second."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func(texts)
+        best = min(best, time.perf_counter() - start)
+    return len(texts) / best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=20000, help="how many texts (the corpus, repeated)")
+    parser.add_argument("--model-dir", type=Path, default=MODELS_DIR)
+    args = parser.parse_args()
+
+    corpus = load_corpus()["text"].tolist()
+    texts = (corpus * (args.n // len(corpus) + 1))[: args.n]
+    mean_len = sum(map(len, texts)) / len(texts)
+    tokenizer = initialize()
+    model = load_model(root=args.model_dir)
+
+    jieba_rate = rate(lambda ts: [tokenizer.lcut(t) for t in ts], texts)
+    batch_rate = rate(lambda ts: model.classify_batch(ts, evidence=0), texts)
+    explained_rate = rate(lambda ts: model.classify_batch(ts), texts, repeat=1)
+    single = texts[:2000]
+    single_rate = rate(lambda ts: [model.classify(t) for t in ts], single, repeat=1)
+
+    loads = [
+        float(subprocess.run([sys.executable, "-c", LOAD_SNIPPET, str(args.model_dir)], capture_output=True,
+                             text=True, check=True, cwd=Path(__file__).resolve().parents[1]).stdout)
+        for _ in range(3)
+    ]
+    kind = model.metadata.get("classifier")
+    print(f"texts: {len(texts)} (mean {mean_len:.0f} characters), model {model.version} ({kind})")
+    print(f"jieba segmentation alone:        {jieba_rate:10.0f} texts/s")
+    print(f"batch classify (no evidence):    {batch_rate:10.0f} texts/s   ratio {batch_rate / jieba_rate:.2f}")
+    print(f"batch classify (with evidence):  {explained_rate:10.0f} texts/s   ratio {explained_rate / jieba_rate:.2f}")
+    print(f"one text at a time (evidence):   {single_rate:10.0f} texts/s")
+    print(f"model load (joblib + jieba), fresh process: best {min(loads):.2f} s, worst {max(loads):.2f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,4 +1,5 @@
 """The service's and the CLI's settings: one pydantic-settings class read from PIANCHA_* variables."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -144,8 +144,10 @@ class CauseModel:
         self.classes_ = list(pipeline.classes_)
         taxonomy = load_taxonomy()
         self._names = {c: taxonomy.name_zh(c) for c in [*self.classes_, ABSTAIN]}
-        features = pipeline.named_steps["features"]
-        self._feature_names = np.array([n.split("__", 1)[1] for n in features.get_feature_names_out()], dtype=object)
+        features = dict(pipeline.named_steps["features"].transformer_list)
+        self._feature_names = np.concatenate(
+            [features["words"].named_steps["tfidf"].get_feature_names_out(), features["chars"].get_feature_names_out()]
+        ).astype(object)
         weights = linear_weights(pipeline.named_steps["classify"])
         self._weights = weights - weights.mean(axis=0, keepdims=True)
 

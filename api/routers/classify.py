@@ -1,0 +1,23 @@
+"""POST /v1/classify and /v1/classify/batch."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from api.deps import get_model
+from api.schemas import BatchRequest, BatchResponse, ClassifyRequest, ClassifyResponse
+from nlp.model import CauseModel
+
+router = APIRouter(prefix="/v1/classify", tags=["classify"])
+
+
+@router.post("", response_model=ClassifyResponse, summary="Classify one deviation text")
+def classify(body: ClassifyRequest, model: CauseModel = Depends(get_model)) -> dict:
+    """The cause code, 中文名, confidence, ranking, cause/measure parts and evidence of one text."""
+    return model.classify(body.text).to_dict()
+
+
+@router.post("/batch", response_model=BatchResponse, summary="Classify up to 1,000 texts, in order")
+def classify_batch(body: BatchRequest, model: CauseModel = Depends(get_model)) -> dict:
+    """The same answer as /v1/classify for each text, in the order given."""
+    return {"results": [p.to_dict() for p in model.classify_batch(body.texts)]}

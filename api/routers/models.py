@@ -1,0 +1,108 @@
+"""Model versions, rollback and retraining: /v1/models, /v1/retrain."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile, status
+
+from api.deps import get_holder, get_jobs, get_settings_dep, require_api_key
+from api.schemas import ModelInfo, RetrainStatus
+from api.serving import ModelHolder, RetrainJob, RetrainJobs
+from api.settings import Settings
+from nlp.errors import ModelError
+from nlp.registry import list_versions
+
+router = APIRouter(tags=["models"])
+LABEL_FILE_TYPES = {".ipynb", ".csv", ".jsonl", ".xlsx"}
+
+
+def _status(job: RetrainJob) -> RetrainStatus:
+    return RetrainStatus(
+        job=job.job,
+        status=job.status,
+        version=job.version,
+        promoted=job.promoted,
+        reason=job.reason,
+        metrics=job.metrics,
+        error=job.error,
+    )
+
+
+@router.get("/v1/models", response_model=list[ModelInfo], summary="Saved model versions, newest first")
+def models(holder: ModelHolder = Depends(get_holder)) -> list[ModelInfo]:
+    serving = holder.model.version if holder.ready else None
+    return [
+        ModelInfo(
+            version=m["version"],
+            created_at=m.get("created_at"),
+            classifier=m.get("classifier"),
+            current=m["current"],
+            serving=m["version"] == serving,
+            n_examples=m.get("n_examples"),
+            cv_macro_f1=m.get("metrics", {}).get("cv", {}).get("macro_f1"),
+            held_out_macro_f1=m.get("metrics", {}).get("held_out", {}).get("macro_f1"),
+        )
+        for m in list_versions(holder.root)
+    ]
+
+
+@router.post(
+    "/v1/models/{version}/activate",
+    response_model=ModelInfo,
+    dependencies=[Depends(require_api_key)],
+    summary="Serve another saved version (rollback)",
+)
+def activate(version: str, holder: ModelHolder = Depends(get_holder)) -> ModelInfo:
+    try:
+        model = holder.activate(version)
+    except ModelError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    meta = model.metadata
+    return ModelInfo(
+        version=version,
+        created_at=meta.get("created_at"),
+        classifier=meta.get("classifier"),
+        current=True,
+        serving=True,
+        n_examples=meta.get("n_examples"),
+        cv_macro_f1=meta.get("metrics", {}).get("cv", {}).get("macro_f1"),
+        held_out_macro_f1=meta.get("metrics", {}).get("held_out", {}).get("macro_f1"),
+    )
+
+
+@router.post(
+    "/v1/retrain",
+    response_model=RetrainStatus,
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[Depends(require_api_key)],
+    summary="Retrain on the corpus plus uploaded labels",
+)
+async def retrain(
+    files: list[UploadFile] = File(default=[], description="labelled .ipynb / .csv / .jsonl / .xlsx (never executed)"),
+    force: bool = Query(False, description="promote even if macro-F1 drops more than 0.01"),
+    jobs: RetrainJobs = Depends(get_jobs),
+    settings: Settings = Depends(get_settings_dep),
+) -> RetrainStatus:
+    uploads = []
+    for f in files:
+        name = f.filename or "upload"
+        suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if suffix not in LABEL_FILE_TYPES:
+            raise HTTPException(
+                status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                f"{name}: unsupported type {suffix or '(none)'}; use {sorted(LABEL_FILE_TYPES)}",
+            )
+        content = await f.read(settings.max_upload_bytes + 1)
+        if len(content) > settings.max_upload_bytes:
+            raise HTTPException(
+                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                f"{name}: larger than {settings.max_upload_bytes} bytes / 文件过大",
+            )
+        uploads.append((name, content))
+    return _status(jobs.submit(uploads, force=force))
+
+
+@router.get("/v1/retrain/{job}", response_model=RetrainStatus, summary="A retraining job's status and outcome")
+def retrain_status(job: str, jobs: RetrainJobs = Depends(get_jobs)) -> RetrainStatus:
+    if job not in jobs.jobs:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no retrain job {job!r} / 任务不存在")
+    return _status(jobs.jobs[job])

@@ -1,0 +1,114 @@
+"""Request and response bodies of the HTTP API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from nlp.errors import TextError
+from nlp.text import MAX_TEXT_CHARS, check_text
+
+EXAMPLE_TEXT = (
+    "由于工程复杂，需补充完成地质勘探报告和施工图设计，因此项目于12月才完成工程招标。后续计划于2024年正式开工。"
+)
+MAX_BATCH = 1000
+
+
+class ClassifyRequest(BaseModel):
+    """One deviation text."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"text": EXAMPLE_TEXT}]})
+    text: str = Field(..., max_length=MAX_TEXT_CHARS, description="偏差原因分析及改进措施, at most 2000 characters")
+
+    @field_validator("text")
+    @classmethod
+    def _classifiable(cls, value: str) -> str:
+        try:
+            return check_text(value, where="text")
+        except TextError as exc:
+            raise ValueError(str(exc)) from None
+
+
+class BatchRequest(BaseModel):
+    """Up to 1,000 deviation texts."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"texts": [EXAMPLE_TEXT, "系统卡顿，工单处置延迟"]}]})
+    texts: list[str] = Field(..., min_length=1, max_length=MAX_BATCH)
+
+    @field_validator("texts")
+    @classmethod
+    def _classifiable(cls, values: list[str]) -> list[str]:
+        for i, value in enumerate(values):
+            try:
+                check_text(value, where=f"texts[{i}]")
+            except TextError as exc:
+                raise ValueError(str(exc)) from None
+        return values
+
+
+class RankedOut(BaseModel):
+    label: str
+    label_zh: str
+    confidence: float
+
+
+class EvidenceOut(BaseModel):
+    term: str
+    weight: float
+
+
+class ClassifyResponse(BaseModel):
+    """The cause of one text, with confidence, ranking, the split text and evidence."""
+
+    label: str = Field(description="cause code, or 'other' when the model abstains")
+    label_zh: str
+    confidence: float
+    abstained: bool
+    ranking: list[RankedOut]
+    cause_text: str
+    measure_text: str
+    evidence: list[EvidenceOut]
+    model_version: str | None
+
+
+class BatchResponse(BaseModel):
+    results: list[ClassifyResponse]
+
+
+class Category(BaseModel):
+    code: str
+    name_zh: str
+    definition: str
+    cues: list[str]
+    trainable: bool
+
+
+class LabelRequest(BaseModel):
+    """A human correction of one stored deviation."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"deviation_id": 1, "label": "coordination"}]})
+    deviation_id: int = Field(..., ge=1)
+    label: str
+    who: str | None = Field(default=None, max_length=100)
+
+
+class RetrainStatus(BaseModel):
+    job: str
+    status: str = Field(description="queued | running | done | failed")
+    version: str | None = None
+    promoted: bool | None = None
+    reason: str | None = None
+    metrics: dict[str, Any] | None = None
+    error: str | None = None
+
+
+class ModelInfo(BaseModel):
+    version: str
+    created_at: str | None = None
+    classifier: str | None = None
+    current: bool
+    serving: bool
+    n_examples: int | None = None
+    cv_macro_f1: float | None = None
+    held_out_macro_f1: float | None = None

@@ -1,0 +1,116 @@
+"""The model the service answers with, swapped atomically, and the retraining jobs."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nlp.corpus import load_corpus
+from nlp.model import CauseModel
+from nlp.registry import activate, load_model
+from nlp.training import train
+
+log = logging.getLogger(__name__)
+
+
+class ModelHolder:
+    """Holds the serving CauseModel; a swap is one reference assignment, so no request sees half a model."""
+
+    def __init__(self, root: Path, threshold: float | None = None) -> None:
+        self.root = root
+        self.threshold = threshold
+        self._model: CauseModel | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> CauseModel:
+        """The model serving now (load() must have run)."""
+        model = self._model
+        if model is None:
+            raise RuntimeError("model not loaded")
+        return model
+
+    @property
+    def ready(self) -> bool:
+        return self._model is not None
+
+    def load(self, version: str | None = None) -> CauseModel:
+        """Load a version (default: current) and make it the serving one."""
+        model = load_model(version, root=self.root)
+        if self.threshold is not None:
+            model.threshold = self.threshold
+        model.classify("系统预热")  # warm: jieba dictionary and vectorisers ready before the swap
+        with self._lock:
+            self._model = model
+        log.info("serving model %s", model.version)
+        return model
+
+    def activate(self, version: str) -> CauseModel:
+        """Point models/current at a version and serve it."""
+        with self._lock:
+            activate(version, self.root)
+        return self.load(version)
+
+
+@dataclass
+class RetrainJob:
+    job: str
+    status: str = "queued"
+    version: str | None = None
+    promoted: bool | None = None
+    reason: str | None = None
+    metrics: dict[str, Any] | None = None
+    error: str | None = None
+    files: list[Path] = field(default_factory=list)
+
+
+class RetrainJobs:
+    """Runs one retraining at a time in a background thread and remembers each job's outcome."""
+
+    def __init__(self, holder: ModelHolder) -> None:
+        self.holder = holder
+        self.jobs: dict[str, RetrainJob] = {}
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="retrain")
+        self._workdir = Path(tempfile.mkdtemp(prefix="piancha-retrain-"))
+
+    def submit(self, uploads: list[tuple[str, bytes]], force: bool = False) -> RetrainJob:
+        """Queue a retraining on the repository corpus plus the uploaded labelled files."""
+        job = RetrainJob(job=uuid.uuid4().hex[:12])
+        folder = self._workdir / job.job
+        folder.mkdir()
+        for i, (name, content) in enumerate(uploads):
+            path = folder / f"{i}-{Path(name).name}"
+            path.write_bytes(content)
+            job.files.append(path)
+        self.jobs[job.job] = job
+        self._executor.submit(self._run, job, force)
+        return job
+
+    def _run(self, job: RetrainJob, force: bool) -> None:
+        job.status = "running"
+        try:
+            corpus = load_corpus(overrides=job.files)
+            result = train(corpus, root=self.holder.root, force=force)
+            job.version, job.promoted, job.reason = result.version, result.promoted, result.reason
+            job.metrics = {
+                "cv_macro_f1": result.metadata["metrics"]["cv"]["macro_f1"],
+                "held_out_macro_f1": result.metadata["metrics"]["held_out"]["macro_f1"],
+                "n_examples": result.metadata["n_examples"],
+            }
+            if result.promoted:
+                self.holder.load(result.version)
+            job.status = "done"
+        except Exception as exc:  # a failed job reports why; the serving model is untouched
+            log.exception("retrain job %s failed", job.job)
+            job.status, job.error = "failed", str(exc)
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        shutil.rmtree(self._workdir, ignore_errors=True)

@@ -22,6 +22,13 @@ METADATA_FILE = "metadata.json"
 REPORT_FILE = "report.md"
 
 
+def _checked(version: str) -> str:
+    """A version name that cannot point outside the model directory."""
+    if not version or "/" in version or "\\" in version or version.startswith("."):
+        raise ModelError(f"invalid model version {version!r} / 无效的模型版本")
+    return version
+
+
 def save_version(model: CauseModel, metadata: dict[str, Any], report: str, root: Path | None = None) -> Path:
     """Write models/<version>/ (model.joblib, metadata.json, report.md); return its path."""
     root = root or MODELS_DIR
@@ -46,7 +53,7 @@ def current_version(root: Path | None = None) -> str | None:
 def activate(version: str, root: Path | None = None) -> None:
     """Point `models/current` at a version atomically."""
     root = root or MODELS_DIR
-    if not (root / version / MODEL_FILE).is_file():
+    if not (root / _checked(version) / MODEL_FILE).is_file():
         raise ModelError(f"no model version {version!r} in {root} / 模型版本不存在")
     tmp = root / f".{CURRENT}.{os.getpid()}"
     if tmp.is_symlink():
@@ -58,7 +65,7 @@ def activate(version: str, root: Path | None = None) -> None:
 
 def read_metadata(version: str, root: Path | None = None) -> dict[str, Any]:
     """The metadata.json of a version."""
-    path = (root or MODELS_DIR) / version / METADATA_FILE
+    path = (root or MODELS_DIR) / _checked(version) / METADATA_FILE
     if not path.is_file():
         raise ModelError(f"no model version {version!r} / 模型版本不存在")
     return json.loads(path.read_text(encoding="utf-8"))
@@ -85,8 +92,6 @@ def load_model(version: str | None = None, root: Path | None = None) -> CauseMod
     version = version or current_version(root)
     if version is None:
         raise ModelError(f"no trained model in {root}; run `piancha train` / 尚未训练模型")
-    if "/" in version or version.startswith("."):
-        raise ModelError(f"invalid model version {version!r}")
     meta = read_metadata(version, root)
     pipeline = joblib.load(root / version / MODEL_FILE)
     return CauseModel(

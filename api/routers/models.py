@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile, status
 
 from api.deps import get_holder, get_jobs, get_settings_dep, require_api_key
@@ -9,7 +11,7 @@ from api.schemas import ModelInfo, RetrainStatus
 from api.serving import ModelHolder, RetrainJob, RetrainJobs
 from api.settings import Settings
 from nlp.errors import ModelError
-from nlp.registry import list_versions
+from nlp.registry import list_versions, read_metadata
 
 router = APIRouter(tags=["models"])
 LABEL_FILE_TYPES = {".ipynb", ".csv", ".jsonl", ".xlsx"}
@@ -43,6 +45,15 @@ def models(holder: ModelHolder = Depends(get_holder)) -> list[ModelInfo]:
         )
         for m in list_versions(holder.root)
     ]
+
+
+@router.get("/v1/models/{version}", summary="One version's metadata: metrics, confusion matrix, data")
+def model_detail(version: str, holder: ModelHolder = Depends(get_holder)) -> dict[str, Any]:
+    """The version's metadata.json (metrics.cv.per_code, metrics.cv.confusion, metrics.cv.labels, …)."""
+    try:
+        return read_metadata(version, holder.root)
+    except ModelError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
 
 
 @router.post(

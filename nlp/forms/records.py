@@ -39,6 +39,7 @@ class Deviation:
     level1: str | None = None
     level2: str | None = None
     points_lost: float | None = None
+    placed_by: str | None = None
 
 
 @dataclass
@@ -58,6 +59,12 @@ class Form:
     grade: str | None = None
     warnings: list[str] = field(default_factory=list)
     source: str | None = None
+    value_rows: list[Indicator] = field(default_factory=list)
+
+    @property
+    def points_tied(self) -> int:
+        """How many deviations carry points_lost (value row tied to the indicator with certainty)."""
+        return sum(1 for d in self.deviations if d.points_lost is not None)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape documented in README (keys other tools rely on)."""

@@ -1,0 +1,102 @@
+"""Vocabulary of the 自评表 template shared by the readers: labels, headers, value-row patterns."""
+from __future__ import annotations
+
+import re
+
+LEVEL1_LABELS = ("产出指标", "效益指标", "满意度指标")
+LEVEL2_LABELS = (
+    "数量指标", "质量指标", "时效指标", "成本指标",
+    "经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标",
+    "服务对象满意度指标",
+)
+ALL_LABELS = tuple(sorted(set(LEVEL1_LABELS + LEVEL2_LABELS), key=len, reverse=True))
+
+TERMINAL = "。！？!?"
+DEV_PUNCT = set("，。；：！？,;")
+# Words that occur in explanations but not in indicator names.
+DEV_MARKERS = re.compile(
+    r"由于|因为|因此|导致|以至于|今后|后续|之后|但是|虽然|需要|需进|没有|不够|未及|未能"
+    r"|不稳定|造成|受到|存在|有待|尚需|进一步"
+)
+COMPARATORS = "=≥≤<>≠＝＜＞"
+ACHIEVEMENT = re.compile(r"(?:部分|基本|未|没有)?达成(?:指标|目标|预期)")
+QUANT_WITH_UNIT = re.compile(
+    r"^(?P<t>[=≥≤<>≠＝＜＞]+[^()（）]*[(（][^()（）]*[)）])(?P<a>.+)$"
+)
+QUANT_BARE = re.compile(r"^(?P<t>[=≥≤<>≠＝＜＞]+[\d.,]+%?)(?P<a>.+)$")
+
+
+def label_pattern(label: str) -> re.Pattern[str]:
+    """A regex for `label` that tolerates line wraps and 分散对齐 spaces between its characters."""
+    return re.compile(r"\s*".join(re.escape(ch) for ch in label))
+
+
+_LABEL_PATTERNS = {label: label_pattern(label) for label in ALL_LABELS}
+
+
+def is_terminated(text: str) -> bool:
+    """Whether `text` ends a sentence (。！？), ignoring closing quotes and brackets."""
+    stripped = text.rstrip().rstrip("”’\"')）】」")
+    return bool(stripped) and stripped[-1] in TERMINAL
+
+
+def is_label_text(flat: str) -> bool:
+    """Whether whitespace-free `flat` is only 一级/二级 labels (or a wrapped piece of one)."""
+    if not flat:
+        return False
+    rest = flat
+    changed = True
+    while changed and rest:
+        changed = False
+        for label in ALL_LABELS:
+            if label in rest:
+                rest = rest.replace(label, "", 1)
+                changed = True
+    if not rest:
+        return True
+    if len(rest) > 6:
+        return False
+    return any(label.startswith(rest) or label.endswith(rest) for label in ALL_LABELS)
+
+
+def strip_leading_labels(text: str) -> tuple[str, str | None, str | None]:
+    """Remove 一级/二级 labels that open `text`; return (rest, level1, level2)."""
+    level1 = level2 = None
+    changed = True
+    while changed:
+        changed = False
+        stripped = text.lstrip()
+        for label, pattern in _LABEL_PATTERNS.items():
+            match = pattern.match(stripped)
+            if match:
+                text = stripped[match.end():]
+                if label in LEVEL1_LABELS:
+                    level1 = label
+                else:
+                    level2 = label
+                changed = True
+                break
+    return text.strip(), level1, level2
+
+
+def split_target_actual(spaced: str) -> tuple[str, str] | None:
+    """Split the 年度指标值 and 实际完成值 of one value row; None when it is not a value row."""
+    flat = re.sub(r"\s+", "", spaced)
+    if not flat:
+        return None
+    achievement = ACHIEVEMENT.search(flat)
+    if flat[0] in COMPARATORS:
+        tokens = spaced.split()
+        if len(tokens) == 2 and tokens[0][-1] not in COMPARATORS:
+            return tokens[0], tokens[1]
+        for pattern in (QUANT_WITH_UNIT, QUANT_BARE):
+            match = pattern.match(flat)
+            if match:
+                return match.group("t"), match.group("a")
+        return None
+    if achievement and achievement.start() > 0:
+        return flat[: achievement.start()], flat[achievement.start():]
+    tokens = spaced.split()
+    if len(tokens) == 2 and any(ch.isdigit() for ch in tokens[1]):
+        return tokens[0], tokens[1]
+    return None

@@ -1,0 +1,199 @@
+"""Cause-frequency summaries: which causes dominate a department, unit, project, year or indicator level.
+
+summarise(store, by="department")         # one call does the job
+summarise(store, by="unit", year=2023, department="上海市交通委员会")
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from nlp.errors import PianchaError
+from nlp.store import Store
+from nlp.store.ingest import NO_CAUSE
+from nlp.store.models import GROUP_COLUMNS, DeviationRow, IndicatorRow
+from nlp.taxonomy import ABSTAIN, load_taxonomy
+
+log = logging.getLogger(__name__)
+
+BY = GROUP_COLUMNS
+"""What a summary groups by: department, unit, project, year, level1, level2."""
+
+ROW_KEYS = ["group", "label", "label_zh", "count", "share", "points_lost", "forms", "example"]
+GROUP_KEYS = ["group_deviations", "group_forms", "group_points_lost", "missing_reasons", "abstained", "abstain_rate"]
+_IN_CHUNK = 900  # ids per IN (...) so SQLite's variable limit is never hit
+
+
+class SummaryError(PianchaError, ValueError):
+    """A summary was asked for in a way that cannot be answered (unknown grouping)."""
+
+
+@dataclass
+class SummaryRow:
+    """One cause within one group."""
+
+    group: str | None
+    label: str
+    label_zh: str
+    count: int
+    share: float
+    """count / deviations of the group; a group's shares add up to 1."""
+    points_lost: float
+    """Sum of 分值−得分 over the rows where both are known."""
+    forms: int
+    example: str
+
+
+@dataclass
+class GroupTotal:
+    """One group's totals: deviations, forms, points lost, missing reasons and how often the model abstained."""
+
+    group: str | None
+    deviations: int
+    forms: int
+    points_lost: float
+    missing_reasons: int
+    """Indicators that lost points (分值 > 得分) with no deviation text at all."""
+    abstained: int
+    abstain_rate: float
+    no_cause: int
+
+
+@dataclass
+class Summary:
+    """The rows (group × cause) and the per-group totals of one summary."""
+
+    by: str
+    year: int | None = None
+    department: str | None = None
+    rows: list[SummaryRow] = field(default_factory=list)
+    groups: list[GroupTotal] = field(default_factory=list)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """Flat rows for CSV/JSON: the ROW_KEYS, then the group's totals; a group with no deviation gets one row."""
+        totals = {g.group: g for g in self.groups}
+        by_group: dict[str | None, list[SummaryRow]] = defaultdict(list)
+        for r in self.rows:
+            by_group[r.group].append(r)
+        records = []
+        for g in self.groups:
+            rows = by_group[g.group] or [SummaryRow(g.group, None, "", 0, 0.0, 0.0, 0, "")]  # type: ignore[arg-type]
+            t = totals[g.group]
+            extra = {
+                "group_deviations": t.deviations,
+                "group_forms": t.forms,
+                "group_points_lost": t.points_lost,
+                "missing_reasons": t.missing_reasons,
+                "abstained": t.abstained,
+                "abstain_rate": t.abstain_rate,
+            }
+            records.extend({**asdict(r), **extra} for r in rows)
+        return records
+
+    def to_frame(self) -> pd.DataFrame:
+        """The flat rows as a DataFrame (columns ROW_KEYS + GROUP_KEYS)."""
+        return pd.DataFrame(self.to_records(), columns=ROW_KEYS + GROUP_KEYS)
+
+    def groups_frame(self) -> pd.DataFrame:
+        """The per-group totals as a DataFrame."""
+        return pd.DataFrame([asdict(g) for g in self.groups], columns=list(GroupTotal.__dataclass_fields__))
+
+
+def _name_zh(code: str) -> str:
+    try:
+        return load_taxonomy().name_zh(code)
+    except KeyError:  # a code a later taxonomy dropped: still counted, shown by its code
+        return code
+
+
+def _key(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _order(group: str | None) -> tuple[bool, str]:
+    return (group is None, group or "")
+
+
+def summarise(
+    store: Store, by: str = "department", *, year: int | None = None, department: str | None = None
+) -> Summary:
+    """Cause frequencies per group: count, share, points lost, forms, an example; plus each group's totals."""
+    if by not in BY:
+        raise SummaryError(f"cannot summarise by {by!r}; choose one of {', '.join(BY)} / 不支持的分组方式")
+    column = getattr(DeviationRow, by)
+    filters = []
+    missing_filters = [IndicatorRow.reason_missing.is_(True)]
+    if year is not None:
+        filters.append(DeviationRow.year == year)
+        missing_filters.append(IndicatorRow.year == year)
+    if department is not None:
+        filters.append(DeviationRow.department == department)
+        missing_filters.append(IndicatorRow.department == department)
+    per_code = (
+        select(
+            column,
+            DeviationRow.code,
+            func.count(),
+            func.sum(DeviationRow.points_lost),
+            func.count(DeviationRow.form_id.distinct()),
+            func.min(DeviationRow.id),
+        )
+        .where(*filters)
+        .group_by(column, DeviationRow.code)
+    )
+    per_group = select(column, func.count(DeviationRow.form_id.distinct())).where(*filters).group_by(column)
+    missing_column = getattr(IndicatorRow, by)
+    missing = select(missing_column, func.count()).where(*missing_filters).group_by(missing_column)
+    with store.sessions() as session:
+        cells = session.execute(per_code).all()
+        forms_of = {_key(g): n for g, n in session.execute(per_group).all()}
+        missing_of = {_key(g): n for g, n in session.execute(missing).all()}
+        example_ids = [c[5] for c in cells]
+        examples: dict[int, str] = {}
+        for start in range(0, len(example_ids), _IN_CHUNK):
+            chunk = example_ids[start : start + _IN_CHUNK]
+            examples.update(
+                session.execute(select(DeviationRow.id, DeviationRow.text).where(DeviationRow.id.in_(chunk))).all()
+            )
+
+    totals: dict[str | None, int] = defaultdict(int)
+    lost_of: dict[str | None, float] = defaultdict(float)
+    for g, _code, n, lost, *_ in cells:
+        totals[_key(g)] += n
+        lost_of[_key(g)] += lost or 0.0
+    rows = [
+        SummaryRow(
+            group=_key(g),
+            label=code,
+            label_zh=_name_zh(code),
+            count=n,
+            share=n / totals[_key(g)],
+            points_lost=round(lost or 0.0, 2),
+            forms=forms,
+            example=examples.get(example_id, ""),
+        )
+        for g, code, n, lost, forms, example_id in cells
+    ]
+    rows.sort(key=lambda r: (_order(r.group), -r.count, r.label))
+    counted = defaultdict(int, {(r.group, r.label): r.count for r in rows})
+    groups = [
+        GroupTotal(
+            group=g,
+            deviations=totals.get(g, 0),
+            forms=forms_of.get(g, 0),
+            points_lost=round(lost_of.get(g, 0.0), 2),
+            missing_reasons=missing_of.get(g, 0),
+            abstained=counted[g, ABSTAIN],
+            abstain_rate=counted[g, ABSTAIN] / totals[g] if totals.get(g) else 0.0,
+            no_cause=counted[g, NO_CAUSE],
+        )
+        for g in sorted(set(totals) | set(missing_of), key=_order)
+    ]
+    log.info("summary by %s: %d groups, %d rows", by, len(groups), len(rows))
+    return Summary(by=by, year=year, department=department, rows=rows, groups=groups)

@@ -1,0 +1,386 @@
+"""parse → classify → store, one transaction per document; and re-running a newer model over what is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from nlp.errors import FormParseError, PianchaError, TextError
+from nlp.forms.records import Form
+from nlp.store.errors import StoreError
+from nlp.store.models import DeviationRow, DocumentRow, FormRow, IndicatorRow, ModelVersionRow
+from nlp.store.session import Store
+from nlp.taxonomy import ABSTAIN
+from nlp.text import MAX_TEXT_CHARS, check_text
+
+if TYPE_CHECKING:
+    from nlp.model import CauseModel, Prediction
+
+log = logging.getLogger(__name__)
+
+NO_CAUSE = "no_cause"
+"""What a deviation with no text at all is counted as (taxonomy: 未说明原因)."""
+
+
+@dataclass
+class IngestResult:
+    """What ingesting one file did: the document it is stored as, and whether it was new."""
+
+    document_id: int
+    file_name: str
+    sha256: str
+    created: bool
+    forms: int
+    deviations: int
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReclassifyResult:
+    """What re-running a model over the stored deviations did."""
+
+    model_version: str | None
+    examined: int
+    changed: int
+    corrected_kept: int
+
+
+def now() -> datetime:
+    """The current time in UTC (what every stored timestamp uses)."""
+    return datetime.now(timezone.utc)
+
+
+def _has_text(text: str | None) -> bool:
+    """True when a text says anything at all (an over-long one does; it is refused later, not dropped)."""
+    try:
+        check_text((text or "")[:MAX_TEXT_CHARS])
+    except TextError:
+        return False
+    return True
+
+
+def _classify(model: CauseModel, texts: Sequence[str]) -> dict[str, Prediction | str]:
+    """Each distinct text → its prediction, or the reason it cannot be classified (too long)."""
+    results: dict[str, Prediction | str] = {}
+    valid = []
+    for text in dict.fromkeys(texts):
+        try:
+            check_text(text)
+        except TextError as exc:
+            results[text] = str(exc)
+        else:
+            valid.append(text)
+    for text, prediction in zip(valid, model.classify_batch(valid, evidence=0) if valid else []):
+        results[text] = prediction
+    return results
+
+
+def _register_model(session: Session, model: CauseModel) -> str | None:
+    """The model's version, with a model_versions row for it (added in this transaction if new)."""
+    if model.version is None:
+        return None
+    if session.get(ModelVersionRow, model.version) is None:
+        meta = getattr(model, "metadata", {}) or {}
+        details = {k: meta[k] for k in ("classifier", "created_at", "abstain_threshold") if k in meta}
+        session.add(ModelVersionRow(version=model.version, registered_at=now(), details=details))
+        session.flush()
+    return model.version
+
+
+def _link(form: Form) -> list[int | None]:
+    """For each deviation of a form, the position of the indicator it explains (same name, same parents)."""
+    used: set[int] = set()
+    links: list[int | None] = []
+    for d in form.deviations:
+        candidates = [
+            i
+            for i, ind in enumerate(form.indicators)
+            if ind.name == d.indicator
+            and (d.level1 is None or ind.level1 == d.level1)
+            and (d.level2 is None or ind.level2 == d.level2)
+        ]
+        free = [i for i in candidates if i not in used]
+        chosen = free[0] if free else (candidates[0] if candidates else None)
+        if chosen is not None:
+            used.add(chosen)
+        links.append(chosen)
+    return links
+
+
+def _lost(weight: float | None, score: float | None) -> float | None:
+    if weight is None or score is None:
+        return None
+    return round(weight - score, 4)
+
+
+def _form_row(form: Form, position: int, model_version: str | None, verdicts: dict[str, Prediction | str]) -> FormRow:
+    """One parsed form as rows: the form, its indicators (missing reasons flagged) and its deviations."""
+    group = {"department": form.department, "unit": form.unit, "project": form.project, "year": form.year}
+    b = form.budget
+    row = FormRow(
+        position=position,
+        project=form.project,
+        department=form.department,
+        unit=form.unit,
+        year=form.year,
+        budget_initial=b.initial,
+        budget_full_year=b.full_year,
+        budget_executed=b.executed,
+        execution_rate=b.execution_rate,
+        budget_weight=b.weight,
+        budget_score=b.score,
+        overall_target=form.overall_target,
+        overall_actual=form.overall_actual,
+        total_score=form.total_score,
+        grade=form.grade,
+        warnings=list(form.warnings),
+    )
+    indicators = [
+        IndicatorRow(
+            position=i,
+            name=ind.name,
+            level1=ind.level1,
+            level2=ind.level2,
+            target=ind.target,
+            actual=ind.actual,
+            weight=ind.weight,
+            score=ind.score,
+            reason_missing=False,
+            **group,
+        )
+        for i, ind in enumerate(form.indicators)
+    ]
+    explained: set[int] = set()
+    for i, (d, link) in enumerate(zip(form.deviations, _link(form))):
+        indicator = indicators[link] if link is not None else None
+        verdict = verdicts.get(d.text) if _has_text(d.text) else None
+        if isinstance(verdict, str):  # refused by check_text (too long): counted, shown as abstained
+            predicted, confidence, abstained, cause, measure, version = ABSTAIN, 0.0, True, "", "", None
+        elif verdict is None:  # no text at all
+            predicted, confidence, abstained, cause, measure, version = NO_CAUSE, None, False, "", "", None
+        else:
+            predicted, confidence, abstained = verdict.label, verdict.confidence, verdict.abstained
+            cause, measure, version = verdict.cause_text, verdict.measure_text, model_version
+        if indicator is not None and verdict is not None:
+            explained.add(link)
+        lost = (
+            d.points_lost
+            if d.points_lost is not None
+            else (_lost(indicator.weight, indicator.score) if indicator is not None else None)
+        )
+        row.deviations.append(
+            DeviationRow(
+                position=i,
+                indicator=d.indicator,
+                indicator_row=indicator,
+                text=d.text or "",
+                cause_text=cause,
+                measure_text=measure,
+                points_lost=lost,
+                predicted_code=predicted,
+                confidence=confidence,
+                abstained=abstained,
+                model_version=version,
+                classified_at=now() if version else None,
+                code=predicted,
+                level1=d.level1 if d.level1 is not None else (indicator.level1 if indicator is not None else None),
+                level2=d.level2 if d.level2 is not None else (indicator.level2 if indicator is not None else None),
+                **group,
+            )
+        )
+    for i, ind in enumerate(indicators):
+        lost = _lost(ind.weight, ind.score)
+        ind.reason_missing = bool(lost is not None and lost > 0 and i not in explained)
+    row.indicators.extend(indicators)
+    return row
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _existing(store: Store, sha256: str) -> IngestResult | None:
+    """The no-op result for bytes already stored, or None."""
+    with store.sessions() as session:
+        doc = session.scalar(select(DocumentRow).where(DocumentRow.sha256 == sha256))
+        if doc is None:
+            return None
+        forms = session.scalar(select(func.count()).where(FormRow.document_id == doc.id)) or 0
+        deviations = session.scalar(
+            select(func.count()).select_from(DeviationRow).join(FormRow).where(FormRow.document_id == doc.id)
+        )
+    message = (
+        f"{doc.file_name}: already ingested as document {doc.id} (same sha256); nothing done / 文件已导入，未重复导入"
+    )
+    return IngestResult(doc.id, doc.file_name, sha256, False, forms, deviations or 0, [message])
+
+
+def ingest_forms(
+    store: Store,
+    forms: Sequence[Form],
+    model: CauseModel,
+    *,
+    file_name: str,
+    sha256: str | None = None,
+    size_bytes: int = 0,
+) -> IngestResult:
+    """Classify already-parsed forms and store them as one document, in one transaction."""
+    if sha256 is None:
+        sha256 = _digest(json.dumps([f.to_dict() for f in forms], ensure_ascii=False, sort_keys=True).encode())
+    existing = _existing(store, sha256)
+    if existing is not None:
+        log.info("%s", existing.warnings[0])
+        return existing
+    verdicts = _classify(model, [d.text for f in forms for d in f.deviations if _has_text(d.text)])
+    warnings = [w for f in forms for w in f.warnings]
+    for n, form in enumerate(forms, start=1):
+        for d in form.deviations:
+            if isinstance(verdicts.get(d.text), str):
+                warnings.append(f"{file_name}, form {n} ({form.project}), indicator {d.indicator}: {verdicts[d.text]}")
+    for attempt in (1, 2):
+        try:
+            with store.transaction() as session:
+                version = _register_model(session, model)
+                doc = DocumentRow(
+                    file_name=file_name,
+                    sha256=sha256,
+                    size_bytes=size_bytes,
+                    ingested_at=now(),
+                    model_version=version,
+                    warnings=warnings,
+                )
+                doc.forms.extend(_form_row(form, i, version, verdicts) for i, form in enumerate(forms))
+                session.add(doc)
+                session.flush()
+                document_id = doc.id
+            break
+        except IntegrityError:
+            # Another process stored the same file or registered the same model version meanwhile.
+            existing = _existing(store, sha256)
+            if existing is not None:
+                return existing
+            if attempt == 2:
+                raise StoreError(f"{file_name}: could not be stored (conflicting write) / 文件入库失败") from None
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"{file_name}: could not be stored, nothing was written: {exc} / 文件入库失败，未写入任何数据"
+            ) from None
+    deviations = sum(len(f.deviations) for f in forms)
+    log.info("%s: stored as document %d (%d forms, %d deviations)", file_name, document_id, len(forms), deviations)
+    return IngestResult(document_id, file_name, sha256, True, len(forms), deviations, warnings)
+
+
+def _parse(data: bytes, file_name: str) -> list[Form]:
+    """The forms of a file's bytes, parsed by nlp.forms (by way of a temporary file of the same suffix)."""
+    from nlp.forms import parse_forms  # the forms reader; resolved at call time so tests can stand in for it
+
+    with tempfile.TemporaryDirectory(prefix="piancha-ingest-") as tmp:
+        path = Path(tmp) / Path(file_name).name
+        path.write_bytes(data)
+        try:
+            forms = parse_forms(path)
+        except PianchaError:
+            raise
+        except Exception as exc:  # a reader bug must still name the file and leave nothing behind
+            raise FormParseError(f"{file_name}: cannot be read as 自评表: {exc} / 无法解析文件") from exc
+    if not forms:
+        raise FormParseError(f"{file_name}: no 项目支出绩效自评表 found / 未找到自评表")
+    for form in forms:
+        form.source = file_name
+    return forms
+
+
+def ingest_file(
+    store: Store,
+    source: Path | str | bytes,
+    model: CauseModel,
+    *,
+    file_name: str | None = None,
+) -> IngestResult:
+    """Parse, classify and store one file (a path, or uploaded bytes and their name); the same bytes again: no-op."""
+    if isinstance(source, bytes):
+        if not file_name:
+            raise StoreError("uploaded bytes need a file name / 上传内容需要文件名")
+        data = source
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise FormParseError(f"{path}: no such file / 文件不存在")
+        data, file_name = path.read_bytes(), file_name or path.name
+    sha256 = _digest(data)
+    existing = _existing(store, sha256)
+    if existing is not None:
+        log.info("%s", existing.warnings[0])
+        return existing
+    forms = _parse(data, file_name)
+    return ingest_forms(store, forms, model, file_name=file_name, sha256=sha256, size_bytes=len(data))
+
+
+def reclassify(
+    store: Store,
+    model: CauseModel,
+    *,
+    force: bool = False,
+    batch_size: int = 2000,
+    progress: Callable[[int, int], Any] | None = None,
+) -> ReclassifyResult:
+    """Re-run `model` over stored deviations with text (human corrections stay); one commit per batch, resumable."""
+    with store.transaction() as session:
+        version = _register_model(session, model)
+    todo = select(DeviationRow.id, DeviationRow.text, DeviationRow.predicted_code, DeviationRow.corrected_code)
+    todo = todo.where(DeviationRow.text != "")
+    if not force and version is not None:
+        todo = todo.where((DeviationRow.model_version.is_(None)) | (DeviationRow.model_version != version))
+    with store.sessions() as session:
+        total = session.scalar(select(func.count()).select_from(todo.subquery())) or 0
+    examined = changed = kept = 0
+    last_id = 0
+    while True:
+        with store.transaction() as session:
+            rows = session.execute(
+                todo.where(DeviationRow.id > last_id).order_by(DeviationRow.id).limit(batch_size)
+            ).all()
+            if not rows:
+                break
+            verdicts = _classify(model, [r.text for r in rows])
+            updates = []
+            for r in rows:
+                verdict = verdicts[r.text]
+                if isinstance(verdict, str):
+                    continue
+                changed += verdict.label != r.predicted_code
+                kept += r.corrected_code is not None
+                updates.append(
+                    {
+                        "id": r.id,
+                        "predicted_code": verdict.label,
+                        "confidence": verdict.confidence,
+                        "abstained": verdict.abstained,
+                        "cause_text": verdict.cause_text,
+                        "measure_text": verdict.measure_text,
+                        "model_version": version,
+                        "classified_at": now(),
+                        "code": r.corrected_code or verdict.label,
+                    }
+                )
+            if updates:
+                session.execute(update(DeviationRow), updates)
+            examined += len(rows)
+            last_id = rows[-1].id
+        if progress is not None:
+            progress(examined, total)
+    log.info(
+        "reclassified %d deviations with model %s: %d changed, %d corrections kept", examined, version, changed, kept
+    )
+    return ReclassifyResult(version, examined, changed, kept)

@@ -1,0 +1,155 @@
+"""The tables: model versions, documents, forms, indicators and deviations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import text as sql
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+GROUP_COLUMNS = ("department", "unit", "project", "year", "level1", "level2")
+"""What a summary can group by; deviations and indicators carry them all, written at ingest."""
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every table."""
+
+
+class ModelVersionRow(Base):
+    """A classifier version that has labelled at least one stored deviation."""
+
+    __tablename__ = "model_versions"
+
+    version: Mapped[str] = mapped_column(String(100), primary_key=True)
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class DocumentRow(Base):
+    """One ingested file, known by the sha256 of its bytes."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    model_version: Mapped[str | None] = mapped_column(ForeignKey("model_versions.version"))
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    forms: Mapped[list[FormRow]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", passive_deletes=True, order_by="FormRow.position"
+    )
+
+
+class FormRow(Base):
+    """One 财政项目支出绩效自评表 of a document, with its budget block."""
+
+    __tablename__ = "forms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    project: Mapped[str] = mapped_column(String(500))
+    department: Mapped[str | None] = mapped_column(String(500))
+    unit: Mapped[str | None] = mapped_column(String(500))
+    year: Mapped[int | None] = mapped_column(Integer)
+    budget_initial: Mapped[float | None] = mapped_column(Float)
+    budget_full_year: Mapped[float | None] = mapped_column(Float)
+    budget_executed: Mapped[float | None] = mapped_column(Float)
+    execution_rate: Mapped[float | None] = mapped_column(Float)
+    budget_weight: Mapped[float | None] = mapped_column(Float)
+    budget_score: Mapped[float | None] = mapped_column(Float)
+    overall_target: Mapped[str | None] = mapped_column(Text)
+    overall_actual: Mapped[str | None] = mapped_column(Text)
+    total_score: Mapped[float | None] = mapped_column(Float)
+    grade: Mapped[str | None] = mapped_column(String(50))
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    document: Mapped[DocumentRow] = relationship(back_populates="forms")
+    indicators: Mapped[list[IndicatorRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="IndicatorRow.position"
+    )
+    deviations: Mapped[list[DeviationRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="DeviationRow.position"
+    )
+
+
+def _summary_columns(group: str) -> list[str]:
+    """A covering index for one grouping: the group, the code, the year filter and what is aggregated."""
+    return [group, "code", *(["year"] if group != "year" else []), "form_id", "points_lost"]
+
+
+class _GroupColumns:
+    """The form's and indicator's grouping fields, copied onto the row so summaries need no join."""
+
+    department: Mapped[str | None] = mapped_column(String(500))
+    unit: Mapped[str | None] = mapped_column(String(500))
+    project: Mapped[str | None] = mapped_column(String(500))
+    year: Mapped[int | None] = mapped_column(Integer)
+    level1: Mapped[str | None] = mapped_column(String(200))
+    level2: Mapped[str | None] = mapped_column(String(200))
+
+
+_MISSING = sql("reason_missing")
+
+
+class IndicatorRow(_GroupColumns, Base):
+    """One 三级指标 with its 分值 and 得分; `reason_missing` when it lost points with no deviation text."""
+
+    __tablename__ = "indicators"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(500))
+    target: Mapped[str | None] = mapped_column(Text)
+    actual: Mapped[str | None] = mapped_column(Text)
+    weight: Mapped[float | None] = mapped_column(Float)
+    score: Mapped[float | None] = mapped_column(Float)
+    reason_missing: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = tuple(
+        Index(f"ix_indicators_missing_{g}", g, sqlite_where=_MISSING, postgresql_where=_MISSING) for g in GROUP_COLUMNS
+    )
+
+
+class DeviationRow(_GroupColumns, Base):
+    """One 偏差原因分析及改进措施 text: prediction, human correction and the effective `code`."""
+
+    __tablename__ = "deviations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id", ondelete="CASCADE"), index=True)
+    indicator_id: Mapped[int | None] = mapped_column(ForeignKey("indicators.id", ondelete="SET NULL"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    indicator: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text)
+    cause_text: Mapped[str] = mapped_column(Text, default="")
+    measure_text: Mapped[str] = mapped_column(Text, default="")
+    points_lost: Mapped[float | None] = mapped_column(Float)
+    predicted_code: Mapped[str] = mapped_column(String(40))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    abstained: Mapped[bool] = mapped_column(Boolean, default=False)
+    model_version: Mapped[str | None] = mapped_column(ForeignKey("model_versions.version"), index=True)
+    classified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    corrected_code: Mapped[str | None] = mapped_column(String(40))
+    corrected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    corrected_by: Mapped[str | None] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(40))
+    """The effective code: the human correction when there is one, else the prediction."""
+
+    indicator_row: Mapped[IndicatorRow | None] = relationship()
+
+    __table_args__ = (
+        *(Index(f"ix_deviations_{g}_summary", *_summary_columns(g)) for g in GROUP_COLUMNS),
+        Index(
+            "ix_deviations_corrected",
+            "corrected_code",
+            sqlite_where=sql("corrected_code IS NOT NULL"),
+            postgresql_where=sql("corrected_code IS NOT NULL"),
+        ),
+    )

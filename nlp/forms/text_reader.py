@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from nlp.errors import FormParseError
 from nlp.forms.layout import (
@@ -23,7 +23,7 @@ from nlp.forms.layout import (
     split_target_actual,
     strip_leading_labels,
 )
-from nlp.forms.numbers import display_width, is_number, join_wrapped, parse_number
+from nlp.forms.numbers import display_width, join_wrapped, parse_number
 from nlp.forms.records import Budget, Deviation, Form, Indicator
 
 log = logging.getLogger(__name__)
@@ -371,31 +371,47 @@ class _FormParser:
                     names[0].row = rows[0].indicator
 
     def _place_orphans(self) -> None:
-        """Revoke 'next box' placements that contradict a tied zero loss; place orphans by wording."""
+        """Revoke 'next box' placements that contradict a tied zero loss, then place orphans.
+
+        An orphan text goes to a name on its page that has no text, may have lost points,
+        and whose kind (率 / 数 / other) fits a value row on that page that lost points and
+        is not yet explained; among those, to the name its wording shares most with.
+        """
         for dev in self.devs:
             if dev.owner is not None and dev.placed_by == "next box":
                 if self.names[dev.owner].lost == 0:
                     dev.owner, dev.placed_by = None, "orphan"
-        for dev in self.devs:
-            if dev.owner is not None:
-                continue
-            owned = {d.owner for d in self.devs if d.owner is not None}
-            candidates = [
-                idx for idx, n in enumerate(self.names)
-                if n.page == dev.page and idx not in owned and n.lost != 0
-            ]
-            best = _most_similar(dev.text, [self.names[idx].name for idx in candidates])
-            if best is None:
+        for page in sorted({d.page for d in self.devs if d.owner is None}):
+            open_rows = [_row_kind(r) for r in self.rows if r.page == page and (r.lost or 0) > 0]
+            for dev in self.devs:
+                if dev.page == page and dev.owner is not None:
+                    _consume(open_rows, _name_kind(self.names[dev.owner].name))
+            for dev in self.devs:
+                if dev.page != page or dev.owner is not None:
+                    continue
+                owned = {d.owner for d in self.devs if d.owner is not None}
+                free = [
+                    idx for idx, n in enumerate(self.names)
+                    if n.page == page and idx not in owned and n.lost != 0
+                ]
+                fitting = [
+                    idx for idx in free
+                    if any(_fits(_name_kind(self.names[idx].name), kind) for kind in open_rows)
+                ]
+                candidates = fitting or free
+                best = _most_similar(dev.text, [self.names[idx].name for idx in candidates])
+                if best is None:
+                    self.warnings.append(
+                        f"deviation text on page {page + 1} has no 三级指标 "
+                        f"/ 偏差说明未能对应三级指标: {dev.text[:30]}…"
+                    )
+                    continue
+                dev.owner, dev.placed_by = candidates[best], "wording"
+                _consume(open_rows, _name_kind(self.names[dev.owner].name))
                 self.warnings.append(
-                    f"deviation text on page {dev.page + 1} has no 三级指标 / 偏差说明未能对应三级指标: "
-                    f"{dev.text[:30]}…"
+                    f"a deviation text whose box is detached from its name was placed under "
+                    f"{self.names[dev.owner].name} by its wording / 偏差说明按措辞归入该指标"
                 )
-                continue
-            dev.owner, dev.placed_by = candidates[best], "wording"
-            self.warnings.append(
-                f"deviation text placed by wording under {self.names[dev.owner].name} "
-                f"/ 偏差说明按措辞归入该指标"
-            )
 
     def _finish(self) -> Form:
         where = f"{self.source}: form {self.number}"
@@ -444,6 +460,40 @@ class _FormParser:
             warnings=self.warnings, source=self.source,
             value_rows=[r.indicator for r in self.rows],
         )
+
+
+def _name_kind(name: str) -> str:
+    """'rate' for a …率 indicator, 'count' for …数/量, else 'other'."""
+    if name.endswith("率"):
+        return "rate"
+    if name.endswith(("数", "量")):
+        return "count"
+    return "other"
+
+
+def _row_kind(row: _Row) -> str:
+    """'rate' for a % target, 'count' for another unit, 'words' for a qualitative target."""
+    target = row.indicator.target or ""
+    if "%" in target:
+        return "rate"
+    if target[:1] in "=≥≤<>≠＝＜＞":
+        return "count"
+    return "words"
+
+
+def _fits(name_kind: str, row_kind: str) -> bool:
+    if row_kind == "words":
+        return name_kind == "other"
+    return name_kind in (row_kind, "other")
+
+
+def _consume(open_rows: list[str], name_kind: str) -> None:
+    """Mark one lost-points row explained: one of the name's own kind, else any that fits."""
+    preferred = {"rate": "rate", "count": "count", "other": "words"}[name_kind]
+    for kind in [preferred, *open_rows]:
+        if kind in open_rows and _fits(name_kind, kind):
+            open_rows.remove(kind)
+            return
 
 
 def _bigrams(text: str) -> set[str]:

@@ -1,0 +1,177 @@
+"""Cause summaries: counts add up, corrections override, abstentions and missing reasons are shown."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from nlp.forms.records import Deviation, Form, Indicator
+from nlp.stats import BY, SummaryError, summarise
+from nlp.store import get_document, ingest_forms, open_store, set_label
+from tests.store.conftest import PG_ENV, StubModel, database_url, hand_built_seed, parse_seed
+
+
+@pytest.fixture
+def seeded(store, stub_model):
+    """The store with the seed ingested; returns (store, forms)."""
+    forms = hand_built_seed()
+    ingest_forms(store, forms, stub_model, file_name="seed.txt")
+    return store, forms
+
+
+def test_summary_by_project_has_eleven_groups_adding_up_to_the_deviations(seeded) -> None:
+    store, forms = seeded
+    summary = summarise(store, by="project")
+    assert len(summary.groups) == 11
+    assert sum(r.count for r in summary.rows) == sum(len(f.deviations) for f in forms)
+    assert [g.group for g in summary.groups] == sorted(f.project for f in forms)
+
+
+def test_summary_by_department_has_one_group_with_the_same_total(seeded) -> None:
+    store, forms = seeded
+    summary = summarise(store, by="department")
+    assert [g.group for g in summary.groups] == ["上海市交通委员会"]
+    assert summary.groups[0].deviations == sum(r.count for r in summary.rows) == sum(len(f.deviations) for f in forms)
+    assert summary.groups[0].forms == 11
+
+
+def test_shares_sum_to_one_and_codes_are_sorted_by_count(seeded) -> None:
+    store, _ = seeded
+    for by in BY:
+        summary = summarise(store, by=by)
+        for g in summary.groups:
+            rows = [r for r in summary.rows if r.group == g.group]
+            assert sum(r.share for r in rows) == (pytest.approx(1.0) if g.deviations else 0)
+            assert [r.count for r in rows] == sorted((r.count for r in rows), reverse=True)
+            assert sum(r.count for r in rows) == g.deviations
+
+
+def test_rows_carry_name_points_forms_and_an_example(seeded) -> None:
+    store, forms = seeded
+    summary = summarise(store, by="department")
+    schedule = next(r for r in summary.rows if r.label == "schedule")
+    assert schedule.label_zh == "进度滞后"
+    assert "工程复杂" in schedule.example or "延迟" in schedule.example
+    points = sum(d.points_lost for f in forms for d in f.deviations)
+    assert sum(r.points_lost for r in summary.rows) == pytest.approx(points)
+    assert summary.groups[0].points_lost == pytest.approx(points)
+    assert list(asdict(summary.rows[0]))[:8] == [
+        "group",
+        "label",
+        "label_zh",
+        "count",
+        "share",
+        "points_lost",
+        "forms",
+        "example",
+    ]
+
+
+def test_a_human_correction_moves_the_row_to_its_code(seeded) -> None:
+    store, _ = seeded
+    before = {r.label: r.count for r in summarise(store, by="department").rows}
+    doc = get_document(store, 1)
+    dev = next(d for f in doc.form_list for d in f.deviations if d.code == "staffing")
+    set_label(store, dev.id, "management", "王芳")
+    after = {r.label: r.count for r in summarise(store, by="department").rows}
+    assert after["staffing"] == before["staffing"] - 1
+    assert after["management"] == before.get("management", 0) + 1
+
+
+def test_abstained_no_cause_and_missing_reasons_are_counted_not_dropped(store, stub_model) -> None:
+    form = Form(
+        "项目甲",
+        "部门甲",
+        "单位甲",
+        2023,
+        indicators=[
+            Indicator("产出指标", "数量指标", "完成率", weight=10, score=6),
+            Indicator("产出指标", "质量指标", "合格率", weight=10, score=7),  # lost points, no text
+            Indicator("效益指标", "社会效益指标", "满意度", weight=10, score=10),
+        ],
+        deviations=[
+            Deviation("完成率", "个别项目推进节奏与预期略有差异"),  # no rule fires: abstained
+            Deviation("满意度", "已完成"),  # no_cause
+            Deviation("其他", "/"),  # no text at all: no_cause
+        ],
+    )
+    ingest_forms(store, [form], stub_model, file_name="a.txt")
+    summary = summarise(store, by="project")
+    counts = {r.label: r.count for r in summary.rows}
+    assert counts == {"other": 1, "no_cause": 2}
+    (g,) = summary.groups
+    assert (g.deviations, g.abstained, g.no_cause, g.missing_reasons) == (3, 1, 2, 1)
+    assert g.abstain_rate == pytest.approx(1 / 3)
+    assert next(r for r in summary.rows if r.label == "other").label_zh == "其他"
+    by_level2 = {g.group: g.missing_reasons for g in summarise(store, by="level2").groups}
+    assert by_level2["质量指标"] == 1  # a group with no deviation at all still shows its missing reason
+
+
+def test_filters_by_year_and_department(store, stub_model) -> None:
+    forms = hand_built_seed()
+    forms[0].year, forms[1].department = 2022, "上海市财政局"
+    ingest_forms(store, forms, stub_model, file_name="seed.txt")
+    assert [g.group for g in summarise(store, by="year").groups] == ["2022", "2023"]
+    only_2022 = summarise(store, by="project", year=2022)
+    assert [g.group for g in only_2022.groups] == [forms[0].project]
+    assert only_2022.groups[0].missing_reasons == 1
+    finance = summarise(store, by="department", department="上海市财政局")
+    assert [g.group for g in finance.groups] == ["上海市财政局"]
+    assert summarise(store, by="unit", year=1999).groups == []
+
+
+def test_an_unknown_grouping_is_refused(store) -> None:
+    with pytest.raises(SummaryError, match="cannot summarise by 'city'; choose one of department, unit"):
+        summarise(store, by="city")
+
+
+def test_flat_records_have_the_documented_keys_and_every_group(store, stub_model) -> None:
+    form = Form(
+        "只缺说明的项目",
+        "部门甲",
+        "单位甲",
+        2023,
+        indicators=[Indicator("产出指标", "数量指标", "完成率", weight=10, score=5)],
+    )
+    ingest_forms(store, [*hand_built_seed()[:2], form], stub_model, file_name="a.txt")
+    summary = summarise(store, by="project")
+    records = summary.to_records()
+    assert list(records[0])[:8] == ["group", "label", "label_zh", "count", "share", "points_lost", "forms", "example"]
+    silent = [r for r in records if r["group"] == "只缺说明的项目"]
+    assert silent == [{**silent[0], "count": 0, "label": None, "missing_reasons": 1}]
+    assert list(summary.to_frame().columns[:8]) == list(records[0])[:8]
+
+
+@pytest.mark.skipif(not os.environ.get(PG_ENV), reason=f"PostgreSQL not tested: set {PG_ENV}")
+def test_the_same_summary_on_sqlite_and_postgresql_is_identical(tmp_path: Path, seed_file: Path) -> None:
+    forms = parse_seed(seed_file)
+    results = []
+    for backend in ("sqlite", "postgresql"):
+        for url in database_url(backend, tmp_path):
+            with open_store(url) as store:
+                model = StubModel()
+                ingest_forms(store, forms, model, file_name="seed.txt")
+                ingest_forms(store, hand_built_seed(), model, file_name="hand.txt")
+                set_label(store, 3, "policy", "王芳")
+                results.append({by: summarise(store, by=by) for by in BY})
+    sqlite, postgresql = results
+    for by in BY:
+        assert sqlite[by] == postgresql[by], by
+        assert sqlite[by].rows
+
+
+def test_seed_ingested_with_the_trained_model_adds_up(tmp_path: Path, seed_file: Path, model) -> None:
+    forms = parse_seed(seed_file)
+    with open_store(f"sqlite:///{tmp_path / 'seed.sqlite'}") as store:
+        result = ingest_forms(store, forms, model, file_name=seed_file.name)
+        assert result.forms == 11
+        by_project = summarise(store, by="project")
+        assert len(by_project.groups) == 11
+        assert sum(r.count for r in by_project.rows) == result.deviations == sum(len(f.deviations) for f in forms)
+        by_department = summarise(store, by="department")
+        assert [g.group for g in by_department.groups] == ["上海市交通委员会"]
+        assert by_department.groups[0].deviations == result.deviations
+        assert {r.label for r in by_department.rows} <= {*model.classes_, "other"}

@@ -19,7 +19,7 @@ def sheet_grid(sheet) -> Grid:  # noqa: ANN001  (openpyxl Worksheet)
         for r in range(merged.min_row - 1, min(merged.max_row, len(grid))):
             for c in range(merged.min_col - 1, min(merged.max_col, len(grid[r]))):
                 grid[r][c] = top
-    return grid
+    return [[cell or "" for cell in row] for row in grid]
 
 
 def read_excel(path: Path) -> list[Form]:

@@ -21,12 +21,13 @@ _YEAR = re.compile(r"(\d{4})\s*年度")
 
 
 def clean_cell(value: object) -> str | None:
-    """A cell's text with wrapped lines joined and 分散对齐 spaces removed; None when empty."""
+    """A cell's text with wrapped lines joined and 分散对齐 spaces removed; None stays None.
+
+    None marks a cell covered by a merged cell (pdfplumber); "" is a cell that is empty.
+    """
     if value is None:
         return None
-    text = join_wrapped(str(value).split("\n"))
-    text = squeeze_spaces(text)
-    return text or None
+    return squeeze_spaces(join_wrapped(str(value).split("\n")))
 
 
 def split_grid(grid: Grid) -> list[Grid]:
@@ -75,6 +76,8 @@ def read_grid(grid: Grid, source: str, number: int) -> Form:
     above: dict[str, str | None] = {}
     for row in grid:
         cells = [c or "" for c in row]
+        if not any(cells):
+            continue
         joined = "".join(cells)
         if year is None and _YEAR.search(joined):
             year = int(_YEAR.search(joined).group(1))  # type: ignore[union-attr]
@@ -126,6 +129,7 @@ def read_grid(grid: Grid, source: str, number: int) -> Form:
                 if values.get(key) is None and key in ind_cols:
                     values[key] = above.get(key)
             above = values
+            values = {key: (value or None) for key, value in values.items()}
             name = values.get("name")
             if not name:
                 continue

@@ -10,6 +10,6 @@ app = typer.Typer(
     add_completion=False,
 )
 
-from cli import classifier, forms  # noqa: E402  (each registers its commands on `app`)
+from cli import classifier, forms, store  # noqa: E402  (each registers its commands on `app`)
 
-__all__ = ["app", "classifier", "forms"]
+__all__ = ["app", "classifier", "forms", "store"]

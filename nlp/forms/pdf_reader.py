@@ -13,8 +13,10 @@ log = logging.getLogger(__name__)
 
 
 def _open_error(path: Path, exc: Exception) -> FormParseError:
+    causes = [exc, *exc.args, exc.__cause__, exc.__context__]
+    names = " ".join(type(c).__name__ for c in causes if isinstance(c, BaseException))
     name = type(exc).__name__
-    if "Password" in name or "Encrypt" in name or "encrypt" in str(exc).lower():
+    if "Password" in names or "Encrypt" in names or "encrypt" in str(exc).lower():
         return FormParseError(f"{path.name}: the PDF is encrypted / PDF已加密，无法读取")
     return FormParseError(f"{path.name}: not a readable PDF ({name}) / 不是可读取的PDF文件")
 

@@ -526,7 +526,7 @@ def read_text(text: str, source: str = "<text>") -> list[Form]:
         try:
             forms.append(_FormParser(group, source, number).parse())
         except FormParseError as exc:
-            log.warning("%s", exc)
+            log.info("skipping a broken form: %s", exc)
             broken.append(str(exc))
     if not forms:
         raise FormParseError(broken[0] if len(broken) == 1 else "; ".join(broken))

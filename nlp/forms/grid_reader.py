@@ -4,15 +4,12 @@ from __future__ import annotations
 import re
 
 from nlp.errors import FormParseError
+from nlp.forms.layout import BUDGET_KEYS, require_parts
 from nlp.forms.numbers import join_wrapped, parse_number, squeeze_spaces
 from nlp.forms.records import Budget, Deviation, Form, Indicator
 
 Grid = list[list[str | None]]
 
-_BUDGET_KEYS = {
-    "年初预算数": "initial", "全年预算数": "full_year", "全年执行数": "executed",
-    "分值": "weight", "分数": "weight", "执行率": "execution_rate", "得分": "score",
-}
 _INDICATOR_KEYS = {
     "一级指标": "level1", "二级指标": "level2", "三级指标": "name", "年度指标值": "target",
     "实际完成值": "actual", "分值": "weight", "得分": "score", "偏差原因": "deviation",
@@ -90,7 +87,7 @@ def read_grid(grid: Grid, source: str, number: int) -> Form:
             continue
         if "年初预算数" in joined and not budget_cols:
             for idx, cell in enumerate(cells):
-                for word, key in _BUDGET_KEYS.items():
+                for word, key in BUDGET_KEYS.items():
                     if cell.startswith(word) and idx not in budget_cols:
                         budget_cols[idx] = key
             continue
@@ -148,14 +145,11 @@ def read_grid(grid: Grid, source: str, number: int) -> Form:
                     indicator=name, text=text, level1=indicator.level1, level2=indicator.level2,
                     points_lost=lost, placed_by="same row",
                 ))
-    if not project:
-        raise FormParseError(f"{where}: no 项目名称 found / 未找到项目名称")
-    if budget.full_year is None and budget.initial is None:
-        raise FormParseError(f"{where}: no 年度资金总额 row found / 未找到年度资金总额")
-    if not indicators:
-        raise FormParseError(f"{where}: no 三级指标 found / 未找到三级指标")
-    if total is None:
-        raise FormParseError(f"{where}: no 总分 found (truncated?) / 未找到总分（表格不完整？）")
+    require_parts(
+        where, project, budget.full_year is not None or budget.initial is not None,
+        bool(indicators), total,
+    )
+    assert project is not None and total is not None
     return Form(
         project=project, department=department, unit=unit, year=year, budget=budget,
         overall_target=target, overall_actual=actual, indicators=indicators,

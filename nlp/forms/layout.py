@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from nlp.errors import FormParseError
+
 LEVEL1_LABELS = ("产出指标", "效益指标", "满意度指标")
 LEVEL2_LABELS = (
     "数量指标", "质量指标", "时效指标", "成本指标",
@@ -11,6 +13,11 @@ LEVEL2_LABELS = (
 )
 ALL_LABELS = tuple(sorted(set(LEVEL1_LABELS + LEVEL2_LABELS), key=len, reverse=True))
 
+# Budget header cell → Budget attribute.
+BUDGET_KEYS = {
+    "年初预算数": "initial", "全年预算数": "full_year", "全年执行数": "executed",
+    "分值": "weight", "分数": "weight", "执行率": "execution_rate", "得分": "score",
+}
 TERMINAL = "。！？!?"
 DEV_PUNCT = set("，。；：！？,;")
 # Words that occur in explanations but not in indicator names.
@@ -100,3 +107,17 @@ def split_target_actual(spaced: str) -> tuple[str, str] | None:
     if len(tokens) == 2 and any(ch.isdigit() for ch in tokens[1]):
         return tokens[0], tokens[1]
     return None
+
+
+def require_parts(
+    where: str, project: str | None, has_budget: bool, has_indicators: bool, total: float | None
+) -> None:
+    """Raise FormParseError naming the first part a form cannot do without."""
+    if not project:
+        raise FormParseError(f"{where}: no 项目名称 found / 未找到项目名称")
+    if not has_budget:
+        raise FormParseError(f"{where}: no 年度资金总额 row found / 未找到年度资金总额")
+    if not has_indicators:
+        raise FormParseError(f"{where}: no 三级指标 found / 未找到三级指标")
+    if total is None:
+        raise FormParseError(f"{where}: no 总分 found (truncated?) / 未找到总分（表格不完整？）")

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 
 from nlp.errors import FormParseError
 from nlp.forms.layout import (
+    BUDGET_KEYS,
     DEV_MARKERS,
     DEV_PUNCT,
     is_label_text,
     is_terminated,
+    require_parts,
     split_target_actual,
     strip_leading_labels,
 )
@@ -38,10 +40,6 @@ _LONG_TEXT_WIDTH = 40
 # A name column line this wide may wrap onto the next line; a shorter first line followed
 # by more lines is a name sharing its box with the start of its deviation text.
 _NAME_WRAP_WIDTH = 32
-_BUDGET_KEYS = {
-    "年初预算数": "initial", "全年预算数": "full_year", "全年执行数": "executed",
-    "分值": "weight", "分数": "weight", "执行率": "execution_rate", "得分": "score",
-}
 
 
 @dataclass
@@ -215,7 +213,7 @@ class _FormParser:
         flat, spaced = block.flat, block.spaced
         if flat.startswith("年初预算数"):
             self.budget_header = [
-                key for token in spaced.split() for word, key in _BUDGET_KEYS.items()
+                key for token in spaced.split() for word, key in BUDGET_KEYS.items()
                 if token.startswith(word)
             ]
         elif flat.startswith("年度资金总额"):
@@ -414,15 +412,12 @@ class _FormParser:
                 )
 
     def _finish(self) -> Form:
-        where = f"{self.source}: form {self.number}"
-        if not self.project:
-            raise FormParseError(f"{where}: no 项目名称 found / 未找到项目名称")
-        if self.budget.full_year is None and self.budget.initial is None:
-            raise FormParseError(f"{where}: no 年度资金总额 row found / 未找到年度资金总额")
-        if not self.names:
-            raise FormParseError(f"{where}: no 三级指标 found / 未找到三级指标")
-        if self.total is None:
-            raise FormParseError(f"{where}: no 总分 found (truncated?) / 未找到总分（表格不完整？）")
+        require_parts(
+            f"{self.source}: form {self.number}", self.project,
+            self.budget.full_year is not None or self.budget.initial is not None,
+            bool(self.names), self.total,
+        )
+        assert self.project is not None and self.total is not None
         if self.exec_pairs and self.budget.executed is None:
             executed, rate = max(self.exec_pairs)
             self.budget.executed, self.budget.execution_rate = executed, rate

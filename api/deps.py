@@ -38,7 +38,8 @@ def require_api_key(
     """Write routes need the configured key in X-API-Key (no key configured: loopback-only server)."""
     if settings.api_key is None:
         return
-    if x_api_key is None or not secrets.compare_digest(x_api_key, settings.api_key):
+    given = (x_api_key or "").encode("utf-8", "surrogateescape")
+    if x_api_key is None or not secrets.compare_digest(given, settings.api_key.encode("utf-8")):
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "missing or wrong X-API-Key header / 缺少或错误的 API 密钥",

@@ -12,7 +12,7 @@ from rich.console import Console
 from nlp.errors import PianchaError
 
 F = TypeVar("F", bound=Callable[..., Any])
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def exits_on_bad_input(func: F) -> F:

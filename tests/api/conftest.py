@@ -11,7 +11,7 @@ from api.main import create_app
 from api.settings import Settings
 from nlp.registry import activate
 
-API_KEY = "test-key-甲"
+API_KEY = "test-key-0123"
 
 
 @pytest.fixture(scope="session")

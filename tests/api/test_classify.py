@@ -52,9 +52,10 @@ def test_batch_error_names_the_item(client):
     assert "texts[1]" in r.text
 
 
-def test_not_json_is_422(client):
+def test_malformed_json_is_a_client_error_not_a_crash(client):
     r = client.post("/v1/classify", content=b"\xff\xfe not json", headers={"content-type": "application/json"})
-    assert r.status_code == 422
+    assert r.status_code == 400
+    assert "parsing the body" in r.json()["detail"]
 
 
 def test_categories_lists_the_14_codes_then_other(client):

@@ -54,6 +54,7 @@ def test_write_routes_need_the_api_key(client):
     assert client.post(f"/v1/models/{version}/activate").status_code == 401
     assert client.post(f"/v1/models/{version}/activate", headers={"X-API-Key": "wrong"}).status_code == 401
     assert client.post("/v1/retrain").status_code == 401
+    assert client.post("/v1/retrain", headers={"X-API-Key": "钥匙".encode()}).status_code == 401
 
 
 def test_retrain_upload_of_wrong_type_is_415(client, auth):

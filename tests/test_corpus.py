@@ -15,7 +15,7 @@ from nlp.paths import LABELLED_DIR, NOTEBOOKS_DIR
 from nlp.taxonomy import load_taxonomy
 from nlp.text import split_cause_measure
 
-NEAR_DUPLICATE_COSINE = 0.80
+NEAR_DUPLICATE_COSINE = 0.70
 """Character 1–3-gram TF-IDF cosine above which two texts count as near-duplicates (see data/README.md)."""
 
 

@@ -13,11 +13,12 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from nlp.errors import PianchaError
 from nlp.store import Store
 from nlp.store.ingest import NO_CAUSE
-from nlp.store.models import GROUP_COLUMNS, DeviationRow, IndicatorRow
+from nlp.store.models import GROUP_COLUMNS, DeviationRow, FormRow, IndicatorRow
 from nlp.taxonomy import ABSTAIN, load_taxonomy
 
 log = logging.getLogger(__name__)
@@ -25,16 +26,18 @@ log = logging.getLogger(__name__)
 BY = GROUP_COLUMNS
 """What a summary groups by: department, unit, project, year, level1, level2."""
 
+FORM_COLUMNS = ("department", "unit", "project", "year")
+"""Groupings a whole form falls into (level1/level2 split a form's deviations over several groups)."""
+
 ROW_KEYS = ["group", "label", "label_zh", "count", "share", "points_lost", "forms", "example"]
 GROUP_KEYS = ["group_deviations", "group_forms", "group_points_lost", "missing_reasons", "abstained", "abstain_rate"]
-_IN_CHUNK = 900  # ids per IN (...) so SQLite's variable limit is never hit
 
 
 class SummaryError(PianchaError, ValueError):
     """A summary was asked for in a way that cannot be answered (unknown grouping)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class SummaryRow:
     """One cause within one group."""
 
@@ -135,51 +138,51 @@ def summarise(
     if department is not None:
         filters.append(DeviationRow.department == department)
         missing_filters.append(IndicatorRow.department == department)
-    per_code = (
+    cells = (
         select(
-            column,
-            DeviationRow.code,
-            func.count(),
-            func.sum(DeviationRow.points_lost),
-            func.count(DeviationRow.form_id.distinct()),
-            func.min(DeviationRow.id),
+            column.label("g"),
+            DeviationRow.code.label("code"),
+            func.count().label("n"),
+            func.sum(DeviationRow.points_lost).label("lost"),
+            func.count(DeviationRow.form_id.distinct()).label("forms"),
+            func.min(DeviationRow.id).label("first"),
         )
         .where(*filters)
         .group_by(column, DeviationRow.code)
+        .subquery()
     )
-    per_group = select(column, func.count(DeviationRow.form_id.distinct())).where(*filters).group_by(column)
+    first = aliased(DeviationRow)
+    per_code = select(cells, first.text).join(first, first.id == cells.c.first)
+    if by in FORM_COLUMNS:  # one group per form: count forms from the forms table, not from every deviation
+        form_column = getattr(FormRow, by)
+        form_filters = [FormRow.deviation_count > 0]
+        if year is not None:
+            form_filters.append(FormRow.year == year)
+        if department is not None:
+            form_filters.append(FormRow.department == department)
+        per_group = select(form_column, func.count()).where(*form_filters).group_by(form_column)
+    else:
+        per_group = select(column, func.count(DeviationRow.form_id.distinct())).where(*filters).group_by(column)
     missing_column = getattr(IndicatorRow, by)
     missing = select(missing_column, func.count()).where(*missing_filters).group_by(missing_column)
-    with store.sessions() as session:
-        cells = session.execute(per_code).all()
-        forms_of = {_key(g): n for g, n in session.execute(per_group).all()}
-        missing_of = {_key(g): n for g, n in session.execute(missing).all()}
-        example_ids = [c[5] for c in cells]
-        examples: dict[int, str] = {}
-        for start in range(0, len(example_ids), _IN_CHUNK):
-            chunk = example_ids[start : start + _IN_CHUNK]
-            examples.update(
-                session.execute(select(DeviationRow.id, DeviationRow.text).where(DeviationRow.id.in_(chunk))).all()
-            )
+    with store.engine.connect() as connection:
+        found = connection.execute(per_code).all()
+        forms_of = {_key(g): n for g, n in connection.execute(per_group).all()}
+        missing_of = {_key(g): n for g, n in connection.execute(missing).all()}
 
     totals: dict[str | None, int] = defaultdict(int)
     lost_of: dict[str | None, float] = defaultdict(float)
-    for g, _code, n, lost, *_ in cells:
-        totals[_key(g)] += n
-        lost_of[_key(g)] += lost or 0.0
-    rows = [
-        SummaryRow(
-            group=_key(g),
-            label=code,
-            label_zh=_name_zh(code),
-            count=n,
-            share=n / totals[_key(g)],
-            points_lost=round(lost or 0.0, 2),
-            forms=forms,
-            example=examples.get(example_id, ""),
-        )
-        for g, code, n, lost, forms, example_id in cells
-    ]
+    names: dict[str, str] = {}
+    rows = []
+    for g, code, n, lost, forms, _first, example in found:
+        group = None if g is None else str(g)
+        totals[group] += n
+        lost_of[group] += lost or 0.0
+        if code not in names:
+            names[code] = _name_zh(code)
+        rows.append(SummaryRow(group, code, names[code], n, 0.0, round(lost or 0.0, 2), forms, example))
+    for r in rows:
+        r.share = r.count / totals[r.group]
     rows.sort(key=lambda r: (_order(r.group), -r.count, r.label))
     counted = defaultdict(int, {(r.group, r.label): r.count for r in rows})
     groups = [

@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("total_score", sa.Float(), nullable=True),
         sa.Column("grade", sa.String(length=50), nullable=True),
         sa.Column("warnings", sa.JSON(), nullable=False),
+        sa.Column("deviation_count", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["document_id"], ["documents.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -135,7 +136,7 @@ def upgrade() -> None:
     )
     missing = sa.text("reason_missing")
     for g in GROUPS:
-        summary = [g, "code", *(["year"] if g != "year" else []), "form_id", "points_lost"]
+        summary = [g, "code", "form_id", *(["year"] if g != "year" else []), "points_lost"]
         op.create_index(f"ix_deviations_{g}_summary", "deviations", summary)
         op.create_index(f"ix_indicators_missing_{g}", "indicators", [g], sqlite_where=missing, postgresql_where=missing)
 

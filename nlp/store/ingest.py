@@ -145,6 +145,7 @@ def _form_row(form: Form, position: int, model_version: str | None, verdicts: di
         total_score=form.total_score,
         grade=form.grade,
         warnings=list(form.warnings),
+        deviation_count=len(form.deviations),
     )
     indicators = [
         IndicatorRow(

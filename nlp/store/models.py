@@ -68,6 +68,8 @@ class FormRow(Base):
     total_score: Mapped[float | None] = mapped_column(Float)
     grade: Mapped[str | None] = mapped_column(String(50))
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    deviation_count: Mapped[int] = mapped_column(Integer, default=0)
+    """How many deviations the form has (summaries count forms per group from here, not from 1M deviations)."""
 
     document: Mapped[DocumentRow] = relationship(back_populates="forms")
     indicators: Mapped[list[IndicatorRow]] = relationship(
@@ -80,7 +82,7 @@ class FormRow(Base):
 
 def _summary_columns(group: str) -> list[str]:
     """A covering index for one grouping: the group, the code, the year filter and what is aggregated."""
-    return [group, "code", *(["year"] if group != "year" else []), "form_id", "points_lost"]
+    return [group, "code", "form_id", *(["year"] if group != "year" else []), "points_lost"]
 
 
 class _GroupColumns:

@@ -68,6 +68,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 (DBAPI c
     cursor.execute("PRAGMA busy_timeout = 30000")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA cache_size = -65536")  # 64 MiB of pages: summaries scan whole indexes
+    cursor.execute("PRAGMA mmap_size = 268435456")
     cursor.close()
 
 

@@ -9,6 +9,7 @@ from fastapi import Depends, Header, HTTPException, Request, status
 from api.serving import ModelHolder, RetrainJobs
 from api.settings import Settings
 from nlp.model import CauseModel
+from nlp.store import Store
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -45,3 +46,8 @@ def require_api_key(
             "missing or wrong X-API-Key header / 缺少或错误的 API 密钥",
             headers={"WWW-Authenticate": "X-API-Key"},
         )
+
+
+def get_store(request: Request) -> Store:
+    """The open database."""
+    return request.app.state.store

@@ -8,28 +8,33 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import text
 
-from api.routers import categories, classify, health, models
+from api.routers import categories, classify, dashboard, documents, health, labels, models, stats
 from api.serving import ModelHolder, RetrainJobs
 from api.settings import Settings, get_settings
 from nlp.errors import ModelError, PianchaError
 from nlp.segment import initialize
+from nlp.store import NotFoundError, StoreError, export_labels, open_store
 
 log = logging.getLogger(__name__)
 
 DESCRIPTION = """
 piancha (偏差) reads the 偏差原因分析及改进措施 texts of 项目支出绩效自评表 and says why targets were missed:
 one of 14 cause codes (see `/v1/categories`), with confidence, ranking and the words that decided.
+Upload whole forms to `/v1/documents`, read cause-frequency statistics at `/v1/stats/causes`,
+correct codes at `/v1/labels` and retrain at `/v1/retrain`.
 Write routes need the `X-API-Key` header when the server has a key configured.
 """
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the lifespan loads jieba and the current model once."""
+    """Build the app; the lifespan opens the database and loads jieba and the current model once."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.store = open_store(settings.database_url)
         initialize()
         try:
             app.state.models.load()
@@ -37,17 +42,44 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.error("no model to serve: %s", exc)
         yield
         app.state.jobs.shutdown()
+        app.state.store.close()
 
     app = FastAPI(title="piancha", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.models = ModelHolder(settings.model_dir, threshold=settings.abstain_threshold)
-    app.state.jobs = RetrainJobs(app.state.models)
-    app.state.database_ready = lambda: True
+    app.state.jobs = RetrainJobs(app.state.models, corrections=lambda: export_labels(app.state.store))
+
+    def database_ready() -> bool:
+        try:
+            with app.state.store.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return True
+        except Exception:  # any failure means not ready
+            return False
+
+    app.state.database_ready = database_ready
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, exc: NotFoundError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(StoreError)
+    async def store_failed(request: Request, exc: StoreError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503)
 
     @app.exception_handler(PianchaError)
     async def bad_input(request: Request, exc: PianchaError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422)
 
-    for router in (health.router, classify.router, categories.router, models.router):
+    for router in (
+        health.router,
+        classify.router,
+        categories.router,
+        documents.router,
+        stats.router,
+        labels.router,
+        models.router,
+        dashboard.router,
+    ):
         app.include_router(router)
     return app

@@ -7,10 +7,13 @@ import shutil
 import tempfile
 import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from nlp.corpus import load_corpus
 from nlp.model import CauseModel
@@ -68,14 +71,20 @@ class RetrainJob:
     reason: str | None = None
     metrics: dict[str, Any] | None = None
     error: str | None = None
+    folder: Path | None = None
     files: list[Path] = field(default_factory=list)
 
 
 class RetrainJobs:
-    """Runs one retraining at a time in a background thread and remembers each job's outcome."""
+    """Runs one retraining at a time in a background thread and remembers each job's outcome.
 
-    def __init__(self, holder: ModelHolder) -> None:
+    A job trains on the repository corpus, then the human corrections stored through /v1/labels,
+    then the uploaded files; later layers win where the same text is labelled twice.
+    """
+
+    def __init__(self, holder: ModelHolder, corrections: Callable[[], pd.DataFrame] | None = None) -> None:
         self.holder = holder
+        self.corrections = corrections
         self.jobs: dict[str, RetrainJob] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="retrain")
         self._workdir = Path(tempfile.mkdtemp(prefix="piancha-retrain-"))
@@ -83,10 +92,10 @@ class RetrainJobs:
     def submit(self, uploads: list[tuple[str, bytes]], force: bool = False) -> RetrainJob:
         """Queue a retraining on the repository corpus plus the uploaded labelled files."""
         job = RetrainJob(job=uuid.uuid4().hex[:12])
-        folder = self._workdir / job.job
-        folder.mkdir()
-        for i, (name, content) in enumerate(uploads):
-            path = folder / f"{i}-{Path(name).name}"
+        job.folder = self._workdir / job.job
+        job.folder.mkdir()
+        for i, (name, content) in enumerate(uploads, start=1):
+            path = job.folder / f"{i}-{Path(name).name}"
             path.write_bytes(content)
             job.files.append(path)
         self.jobs[job.job] = job
@@ -96,7 +105,13 @@ class RetrainJobs:
     def _run(self, job: RetrainJob, force: bool) -> None:
         job.status = "running"
         try:
-            corpus = load_corpus(overrides=job.files)
+            layers = list(job.files)
+            corrections = self.corrections() if self.corrections else None
+            if corrections is not None and len(corrections):
+                stored = job.folder / "0-stored-corrections.csv"
+                corrections.to_csv(stored, index=False)
+                layers.insert(0, stored)
+            corpus = load_corpus(overrides=layers)
             result = train(corpus, root=self.holder.root, force=force)
             job.version, job.promoted, job.reason = result.version, result.promoted, result.reason
             job.metrics = {

@@ -10,6 +10,10 @@ app = typer.Typer(
     add_completion=False,
 )
 
-from cli import classifier, forms, store  # noqa: E402  (each registers its commands on `app`)
+from cli import classifier, forms, serve, store  # noqa: E402  (each registers its commands on `app`)
 
-__all__ = ["app", "classifier", "forms", "store"]
+__all__ = ["app", "classifier", "forms", "serve", "store"]
+
+
+if __name__ == "__main__":
+    app()

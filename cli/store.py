@@ -135,11 +135,7 @@ def _write(summary: Summary, fmt: str, output: Path | None) -> None:
     if fmt == "xlsx":
         if output is None:
             raise PianchaError("--format xlsx needs --output FILE.xlsx / 需要指定输出文件")
-        import pandas as pd
-
-        with pd.ExcelWriter(output) as writer:
-            summary.to_frame().to_excel(writer, sheet_name="summary", index=False)
-            summary.groups_frame().to_excel(writer, sheet_name="groups", index=False)
+        summary.to_excel(output)
     else:
         text = (
             json.dumps(summary.to_records(), ensure_ascii=False, indent=2)

@@ -159,16 +159,16 @@ def has_labels(path: Path) -> bool:
 
 
 def load_corpus(paths: Sequence[Path] | None = None, overrides: Sequence[Path] = ()) -> pd.DataFrame:
-    """All labelled examples: `paths` (default: the repository's) then `overrides`, whose labels win."""
+    """All labelled examples: `paths` (default: the repository's), then each of `overrides`, whose labels win."""
     base_paths = default_sources() if paths is None else list(paths)
     for p in [*base_paths, *overrides]:
         if not Path(p).exists():
             raise LabelDataError(f"{p}: no such file / 文件不存在")
-    base = _merge_layer(t for p in base_paths for t in read_tables(Path(p)))
-    if overrides:
-        top = _merge_layer(t for p in overrides for t in read_tables(Path(p)))
-        base = pd.concat([top, base[~base["text"].isin(top["text"])]], ignore_index=True)
-    if base.empty:
+    corpus = _merge_layer(t for p in base_paths for t in read_tables(Path(p)))
+    for p in overrides:
+        top = _merge_layer(read_tables(Path(p)))
+        corpus = pd.concat([top, corpus[~corpus["text"].isin(top["text"])]], ignore_index=True)
+    if corpus.empty:
         raise LabelDataError("no labelled examples found / 未找到标注数据")
-    log.info("loaded %d labelled examples from %d files", len(base), len(base_paths) + len(overrides))
-    return base.reset_index(drop=True)
+    log.info("loaded %d labelled examples from %d files", len(corpus), len(base_paths) + len(overrides))
+    return corpus.reset_index(drop=True)

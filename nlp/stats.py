@@ -103,6 +103,12 @@ class Summary:
         """The flat rows as a DataFrame (columns ROW_KEYS + GROUP_KEYS)."""
         return pd.DataFrame(self.to_records(), columns=ROW_KEYS + GROUP_KEYS)
 
+    def to_excel(self, target: Any) -> None:
+        """Write the rows (sheet `summary`) and the group totals (sheet `groups`) as .xlsx to a path or buffer."""
+        with pd.ExcelWriter(target, engine="openpyxl") as writer:
+            self.to_frame().to_excel(writer, sheet_name="summary", index=False)
+            self.groups_frame().to_excel(writer, sheet_name="groups", index=False)
+
     def groups_frame(self) -> pd.DataFrame:
         """The per-group totals as a DataFrame."""
         return pd.DataFrame([asdict(g) for g in self.groups], columns=list(GroupTotal.__dataclass_fields__))

@@ -34,6 +34,6 @@ def client(api_settings):
         yield c
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def auth() -> dict[str, str]:
     return {"X-API-Key": API_KEY}

@@ -1,0 +1,57 @@
+"""POST /v1/documents (upload a form file), GET /v1/documents, GET /v1/documents/{id}."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile, status
+
+from api.deps import get_model, get_settings_dep, get_store, require_api_key
+from api.settings import Settings
+from nlp.model import CauseModel
+from nlp.store import Store, get_document, ingest_file, list_documents
+
+router = APIRouter(prefix="/v1/documents", tags=["documents"])
+FORM_FILE_TYPES = {".txt", ".pdf", ".xlsx"}
+
+
+@router.post("", dependencies=[Depends(require_api_key)], summary="Upload a 自评表 (.txt / .pdf / .xlsx)")
+def upload(
+    file: UploadFile = File(..., description="the form file: PDF-extracted text, PDF or Excel"),
+    model: CauseModel = Depends(get_model),
+    store: Store = Depends(get_store),
+    settings: Settings = Depends(get_settings_dep),
+) -> dict[str, Any]:
+    """Parse, classify and store the file; the same file again returns the stored document (`duplicate`)."""
+    name = Path(file.filename or "upload").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in FORM_FILE_TYPES:
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            f"{name}: unsupported type {suffix or '(none)'}; use .txt, .pdf or .xlsx / 不支持的文件类型",
+        )
+    data = file.file.read(settings.max_upload_bytes + 1)
+    if len(data) > settings.max_upload_bytes:
+        raise HTTPException(
+            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            f"{name}: larger than the limit of {settings.max_upload_bytes} bytes / 文件超过大小上限",
+        )
+    result = ingest_file(store, data, model, file_name=name)
+    detail = asdict(get_document(store, result.document_id))
+    detail["duplicate"] = not result.created
+    detail["warnings"] = result.warnings if result.created else [*result.warnings, *detail["warnings"]]
+    return detail
+
+
+@router.get("", summary="Stored documents, newest first")
+def documents(
+    limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0), store: Store = Depends(get_store)
+) -> list[dict[str, Any]]:
+    return [asdict(d) for d in list_documents(store, limit=limit, offset=offset)]
+
+
+@router.get("/{document_id}", summary="One stored document with its forms and classified deviations")
+def document(document_id: int, store: Store = Depends(get_store)) -> dict[str, Any]:
+    return asdict(get_document(store, document_id))

@@ -1,0 +1,33 @@
+"""POST /v1/labels (a human correction), GET /v1/labels (the corrections, for retraining)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+
+from api.deps import get_store, require_api_key
+from api.schemas import LabelRequest
+from nlp.store import Store, export_labels, set_label
+
+router = APIRouter(prefix="/v1/labels", tags=["labels"])
+
+
+@router.post("", dependencies=[Depends(require_api_key)], summary="Correct the code of a stored deviation")
+def correct(body: LabelRequest, store: Store = Depends(get_store)) -> dict[str, Any]:
+    """The correction overrides the prediction in statistics and is used by the next retraining."""
+    return asdict(set_label(store, body.deviation_id, body.label, body.who or "api"))
+
+
+@router.get("", summary="Every human correction as labelled data (text, label, …)")
+def corrections(format: str = Query("json", pattern="^(json|csv)$"), store: Store = Depends(get_store)) -> Any:
+    frame = export_labels(store)
+    if format == "csv":
+        return Response(
+            frame.to_csv(index=False),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="piancha-labels.csv"'},
+        )
+    return frame.to_dict("records")

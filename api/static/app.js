@@ -17,7 +17,6 @@ const state = {
   threshold: DEFAULT_THRESHOLD,
   serving: null,       // the serving model's version
   documentId: null,
-  statsLoaded: false,
 };
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -96,9 +95,14 @@ async function writeApi(path, options = {}) {
       return await api(path, { ...options, headers });
     } catch (error) {
       if (error.status !== 401 || attempt > 0) throw error;
-      const entered = window.prompt("此操作需要 API 密钥（X-API-Key）。请输入：", "");
+      sessionStorage.removeItem(KEY_STORAGE);
+      const entered = (window.prompt("此操作需要 API 密钥（X-API-Key）。请输入：", "") || "").trim();
       if (!entered) throw new Error("未输入 API 密钥，操作已取消 / cancelled: no API key");
-      sessionStorage.setItem(KEY_STORAGE, entered.trim());
+      // An HTTP header carries only ISO-8859-1; a key the browser cannot send is refused here, not by fetch.
+      if (!/^[\x20-\x7e]+$/.test(entered)) {
+        throw new Error("API 密钥只能包含 ASCII 字符（字母、数字、符号） / the API key must be ASCII");
+      }
+      sessionStorage.setItem(KEY_STORAGE, entered);
     }
   }
   throw new Error("API 密钥错误 / wrong API key");
@@ -161,39 +165,16 @@ function foldChars(text) {
   });
 }
 
-/** The text as nodes, with every occurrence of an evidence term wrapped in <mark>. */
+/** The text as nodes, with every occurrence of an evidence term (spaces between its words dropped) in <mark>. */
 function highlight(text, terms) {
   const chars = Array.from(text);
-  const folded = foldChars(text).join("");
+  const folded = foldChars(text);
   const marked = new Array(chars.length).fill(false);
-  // folded has one UTF-16 unit per char for CJK and ASCII; map positions through the char array to be safe.
-  const offsets = [];
-  let pos = 0;
-  for (const c of foldChars(text)) {
-    offsets.push(pos);
-    pos += c.length;
-  }
-  const charAt = (unit) => {
-    let lo = 0;
-    let hi = offsets.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (offsets[mid] <= unit) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
   for (const raw of terms) {
-    const term = foldChars(String(raw).replace(/\s+/g, "")).join("");
-    if (!term) continue;
-    let from = 0;
-    for (;;) {
-      const at = folded.indexOf(term, from);
-      if (at < 0) break;
-      const start = charAt(at);
-      const end = charAt(at + term.length - 1);
-      for (let i = start; i <= end; i += 1) marked[i] = true;
-      from = at + 1;
+    const term = foldChars(String(raw).replace(/\s+/g, ""));
+    if (!term.length) continue;
+    for (let i = 0; i + term.length <= folded.length; i += 1) {
+      if (term.every((c, k) => folded[i + k] === c)) marked.fill(true, i, i + term.length);
     }
   }
   const nodes = [];
@@ -345,7 +326,6 @@ async function correct(d, select) {
     d.corrected_code = label;
     const row = select.closest("tr");
     row.replaceWith(deviationRow(d));
-    state.statsLoaded = false;
     setStatus(`已更正：偏差 ${d.id} 改为 ${nameOf(label)}（${label}），统计已按更正计算`);
   } catch (error) {
     select.value = previous;
@@ -431,7 +411,6 @@ function setupForms() {
       const data = new FormData();
       data.append("file", file);
       const doc = await writeApi("/v1/documents", { method: "POST", body: data });
-      state.statsLoaded = false;
       // The upload answer carries the document; read it back in full when it only gives the id.
       const full = doc.forms && (doc.deviations || (doc.forms[0] && doc.forms[0].deviations)) ? doc : { ...doc, ...(await api(`/v1/documents/${pick(doc, "id", "document_id")}`)) };
       renderDocument({ ...full, ...doc, forms: full.forms, deviations: full.deviations });
@@ -613,6 +592,8 @@ async function loadFilters() {
 
 async function loadStats() {
   if (!window.Plotly) throw new Error("图表库未加载（/static/vendor/plotly.min.js）");
+  const panel = $("#panel-stats");
+  panel.dataset.loading = "true";
   const groupBy = $("#filter-group").value;
   setStatus("统计中…");
   await loadFilters();
@@ -630,7 +611,8 @@ async function loadStats() {
     drawTrend(counted(rowsOf(byYear)));
     renderStatsTable(rows);
   }
-  state.statsLoaded = true;
+  panel.dataset.loading = "false";
+  panel.dataset.renders = String(Number(panel.dataset.renders || 0) + 1); // lets tests wait for a fresh drawing
   const total = rows.reduce((s, r) => s + r.count, 0);
   setStatus(empty ? "" : `统计：${total} 条偏差，按${GROUP_NAMES[groupBy]}分组`);
 }

@@ -23,6 +23,7 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 from nlp.stats import BY, summarise  # noqa: E402
 from nlp.store import Store, open_store  # noqa: E402
 from nlp.store.models import DeviationRow, DocumentRow, FormRow, IndicatorRow, ModelVersionRow  # noqa: E402
+from nlp.store.rollup import refresh_form_causes  # noqa: E402
 from nlp.taxonomy import ABSTAIN, load_taxonomy  # noqa: E402
 
 DEPARTMENTS = 40
@@ -147,6 +148,8 @@ def fill(store: Store, rows: int, units: int, years: int, seed: int = 7) -> None
             c.execute(insert(FormRow), forms)
             c.execute(insert(IndicatorRow), indicators)
             c.execute(insert(DeviationRow), deviations)
+        with store.transaction() as session:  # the (form, code) roll-up, as ingest keeps it
+            refresh_form_causes(session, [f["id"] for f in forms])
         print(f"  {year}: {len(forms)} forms, {len(indicators)} indicators, {len(deviations)} deviations", flush=True)
 
 

@@ -18,16 +18,13 @@ from sqlalchemy.orm import aliased
 from nlp.errors import PianchaError
 from nlp.store import Store
 from nlp.store.ingest import NO_CAUSE
-from nlp.store.models import GROUP_COLUMNS, DeviationRow, FormRow, IndicatorRow
+from nlp.store.models import FORM_COLUMNS, GROUP_COLUMNS, DeviationRow, FormCauseRow, FormRow, IndicatorRow
 from nlp.taxonomy import ABSTAIN, load_taxonomy
 
 log = logging.getLogger(__name__)
 
 BY = GROUP_COLUMNS
 """What a summary groups by: department, unit, project, year, level1, level2."""
-
-FORM_COLUMNS = ("department", "unit", "project", "year")
-"""Groupings a whole form falls into (level1/level2 split a form's deviations over several groups)."""
 
 ROW_KEYS = ["group", "label", "label_zh", "count", "share", "points_lost", "forms", "example"]
 GROUP_KEYS = ["group_deviations", "group_forms", "group_points_lost", "missing_reasons", "abstained", "abstain_rate"]
@@ -135,42 +132,39 @@ def summarise(
     """Cause frequencies per group: count, share, points lost, forms, an example; plus each group's totals."""
     if by not in BY:
         raise SummaryError(f"cannot summarise by {by!r}; choose one of {', '.join(BY)} / 不支持的分组方式")
-    column = getattr(DeviationRow, by)
-    filters = []
-    missing_filters = [IndicatorRow.reason_missing.is_(True)]
-    if year is not None:
-        filters.append(DeviationRow.year == year)
-        missing_filters.append(IndicatorRow.year == year)
-    if department is not None:
-        filters.append(DeviationRow.department == department)
-        missing_filters.append(IndicatorRow.department == department)
-    cells = (
-        select(
-            column.label("g"),
-            DeviationRow.code.label("code"),
-            func.count().label("n"),
-            func.sum(DeviationRow.points_lost).label("lost"),
-            func.count(DeviationRow.form_id.distinct()).label("forms"),
-            func.min(DeviationRow.id).label("first"),
+
+    def where(table: type) -> list:
+        """The --year/--department filters on one table (every table here carries both columns)."""
+        return [getattr(table, k) == v for k, v in (("year", year), ("department", department)) if v is not None]
+
+    if by in FORM_COLUMNS:  # a form sits in one group: read the (form, code) roll-up and count forms from forms
+        source = FormCauseRow
+        aggregates = (func.sum(source.n), func.sum(source.points_lost), func.count(), func.min(source.first_id))
+        per_group = select(getattr(FormRow, by), func.count()).where(FormRow.deviation_count > 0, *where(FormRow))
+    else:  # level1/level2 split a form's deviations over several groups: count them one by one
+        source = DeviationRow
+        aggregates = (
+            func.count(),
+            func.sum(source.points_lost),
+            func.count(source.form_id.distinct()),
+            func.min(source.id),
         )
-        .where(*filters)
-        .group_by(column, DeviationRow.code)
+        per_group = select(getattr(source, by), func.count(source.form_id.distinct())).where(*where(source))
+    per_group = per_group.group_by(per_group.selected_columns[0])
+    cells = (
+        select(getattr(source, by), source.code, *aggregates)
+        .where(*where(source))
+        .group_by(getattr(source, by), source.code)
         .subquery()
     )
     first = aliased(DeviationRow)
-    per_code = select(cells, first.text).join(first, first.id == cells.c.first)
-    if by in FORM_COLUMNS:  # one group per form: count forms from the forms table, not from every deviation
-        form_column = getattr(FormRow, by)
-        form_filters = [FormRow.deviation_count > 0]
-        if year is not None:
-            form_filters.append(FormRow.year == year)
-        if department is not None:
-            form_filters.append(FormRow.department == department)
-        per_group = select(form_column, func.count()).where(*form_filters).group_by(form_column)
-    else:
-        per_group = select(column, func.count(DeviationRow.form_id.distinct())).where(*filters).group_by(column)
+    per_code = select(cells, first.text).join(first, first.id == list(cells.c)[-1])
     missing_column = getattr(IndicatorRow, by)
-    missing = select(missing_column, func.count()).where(*missing_filters).group_by(missing_column)
+    missing = (
+        select(missing_column, func.count())
+        .where(IndicatorRow.reason_missing.is_(True), *where(IndicatorRow))
+        .group_by(missing_column)
+    )
     with store.engine.connect() as connection:
         found = connection.execute(per_code).all()
         forms_of = {_key(g): n for g, n in connection.execute(per_group).all()}

@@ -1,4 +1,4 @@
-"""initial schema: model versions, documents, forms, indicators, deviations
+"""initial schema: model versions, documents, forms, indicators, deviations, form_causes
 
 Revision ID: 0001
 Revises:
@@ -134,13 +134,31 @@ def upgrade() -> None:
     op.create_index(
         "ix_deviations_corrected", "deviations", ["corrected_code"], sqlite_where=corrected, postgresql_where=corrected
     )
+    op.create_table(
+        "form_causes",
+        sa.Column("form_id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=40), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.Column("points_lost", sa.Float(), nullable=True),
+        sa.Column("first_id", sa.Integer(), nullable=False),
+        sa.Column("department", sa.String(length=500), nullable=True),
+        sa.Column("unit", sa.String(length=500), nullable=True),
+        sa.Column("project", sa.String(length=500), nullable=True),
+        sa.Column("year", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["form_id"], ["forms.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("form_id", "code"),
+    )
     missing = sa.text("reason_missing")
     for g in GROUPS:
-        summary = [g, "code", "form_id", *(["year"] if g != "year" else []), "points_lost"]
-        op.create_index(f"ix_deviations_{g}_summary", "deviations", summary)
+        filters = [f for f in ("year", "department") if f != g]
         op.create_index(f"ix_indicators_missing_{g}", "indicators", [g], sqlite_where=missing, postgresql_where=missing)
+        if g in ("level1", "level2"):
+            op.create_index(f"ix_deviations_{g}_summary", "deviations", [g, "code", "form_id", *filters, "points_lost"])
+        else:
+            summary = [g, "code", *filters, "n", "points_lost", "first_id"]
+            op.create_index(f"ix_form_causes_{g}_summary", "form_causes", summary)
 
 
 def downgrade() -> None:
-    for table in ("deviations", "indicators", "forms", "documents", "model_versions"):
+    for table in ("form_causes", "deviations", "indicators", "forms", "documents", "model_versions"):
         op.drop_table(table)

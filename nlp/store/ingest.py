@@ -20,6 +20,7 @@ from nlp.errors import FormParseError, PianchaError, TextError
 from nlp.forms.records import Form
 from nlp.store.errors import StoreError
 from nlp.store.models import DeviationRow, DocumentRow, FormRow, IndicatorRow, ModelVersionRow
+from nlp.store.rollup import refresh_form_causes
 from nlp.store.session import Store
 from nlp.taxonomy import ABSTAIN
 from nlp.text import MAX_TEXT_CHARS, check_text
@@ -264,6 +265,7 @@ def ingest_forms(
                 doc.forms.extend(_form_row(form, i, version, verdicts) for i, form in enumerate(forms))
                 session.add(doc)
                 session.flush()
+                refresh_form_causes(session, [f.id for f in doc.forms])
                 document_id = doc.id
             break
         except IntegrityError:
@@ -339,7 +341,13 @@ def reclassify(
     """Re-run `model` over stored deviations with text (human corrections stay); one commit per batch, resumable."""
     with store.transaction() as session:
         version = _register_model(session, model)
-    todo = select(DeviationRow.id, DeviationRow.text, DeviationRow.predicted_code, DeviationRow.corrected_code)
+    todo = select(
+        DeviationRow.id,
+        DeviationRow.form_id,
+        DeviationRow.text,
+        DeviationRow.predicted_code,
+        DeviationRow.corrected_code,
+    )
     todo = todo.where(DeviationRow.text != "")
     if not force and version is not None:
         todo = todo.where((DeviationRow.model_version.is_(None)) | (DeviationRow.model_version != version))
@@ -377,6 +385,7 @@ def reclassify(
                 )
             if updates:
                 session.execute(update(DeviationRow), updates)
+                refresh_form_causes(session, {r.form_id for r in rows})
             examined += len(rows)
             last_id = rows[-1].id
         if progress is not None:

@@ -11,6 +11,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 GROUP_COLUMNS = ("department", "unit", "project", "year", "level1", "level2")
 """What a summary can group by; deviations and indicators carry them all, written at ingest."""
+FORM_COLUMNS = ("department", "unit", "project", "year")
+"""The groupings a whole form falls into; form_causes rolls deviations up to (form, code) for them."""
 
 
 class Base(DeclarativeBase):
@@ -80,9 +82,12 @@ class FormRow(Base):
     )
 
 
-def _summary_columns(group: str) -> list[str]:
-    """A covering index for one grouping: the group, the code, the year filter and what is aggregated."""
-    return [group, "code", "form_id", *(["year"] if group != "year" else []), "points_lost"]
+def _summary_columns(group: str, table: str) -> list[str]:
+    """A covering index for one grouping: the group, the code, the filters and what is aggregated."""
+    filters = [f for f in ("year", "department") if f != group]
+    if table == "deviations":
+        return [group, "code", "form_id", *filters, "points_lost"]
+    return [group, "code", *filters, "n", "points_lost", "first_id"]
 
 
 class _GroupColumns:
@@ -147,11 +152,32 @@ class DeviationRow(_GroupColumns, Base):
     indicator_row: Mapped[IndicatorRow | None] = relationship()
 
     __table_args__ = (
-        *(Index(f"ix_deviations_{g}_summary", *_summary_columns(g)) for g in GROUP_COLUMNS),
+        *(Index(f"ix_deviations_{g}_summary", *_summary_columns(g, "deviations")) for g in ("level1", "level2")),
         Index(
             "ix_deviations_corrected",
             "corrected_code",
             sqlite_where=sql("corrected_code IS NOT NULL"),
             postgresql_where=sql("corrected_code IS NOT NULL"),
         ),
+    )
+
+
+class FormCauseRow(Base):
+    """Deviations rolled up per (form, effective code); kept in step by every write, read by form-level summaries."""
+
+    __tablename__ = "form_causes"
+
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    points_lost: Mapped[float | None] = mapped_column(Float)
+    first_id: Mapped[int] = mapped_column(Integer)
+    """The lowest deviation id of the cell: where a summary takes its example text."""
+    department: Mapped[str | None] = mapped_column(String(500))
+    unit: Mapped[str | None] = mapped_column(String(500))
+    project: Mapped[str | None] = mapped_column(String(500))
+    year: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = tuple(
+        Index(f"ix_form_causes_{g}_summary", *_summary_columns(g, "form_causes")) for g in FORM_COLUMNS
     )

@@ -15,6 +15,7 @@ from nlp.errors import LabelDataError
 from nlp.store.errors import NotFoundError
 from nlp.store.ingest import now
 from nlp.store.models import DeviationRow, DocumentRow, FormRow
+from nlp.store.rollup import refresh_form_causes
 from nlp.store.session import Store
 from nlp.taxonomy import load_taxonomy
 
@@ -224,6 +225,7 @@ def set_label(store: Store, deviation_id: int, code: str | None, who: str) -> De
         row.corrected_by = who.strip() if code is not None else None
         row.code = code if code is not None else row.predicted_code
         session.flush()
+        refresh_form_causes(session, [row.form_id])
         info = DeviationInfo.of(row)
     log.info("deviation %d labelled %s by %s", deviation_id, code, who)
     return info

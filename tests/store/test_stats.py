@@ -175,3 +175,45 @@ def test_seed_ingested_with_the_trained_model_adds_up(tmp_path: Path, seed_file:
         assert [g.group for g in by_department.groups] == ["上海市交通委员会"]
         assert by_department.groups[0].deviations == result.deviations
         assert {r.label for r in by_department.rows} <= {*model.classes_, "other"}
+
+
+def _from_scratch(store, by: str) -> list[tuple]:
+    """The summary's rows recomputed with pandas straight from the deviations table."""
+    import pandas as pd
+
+    frame = pd.read_sql_table("deviations", store.engine)
+    frame["group"] = frame[by].map(lambda v: None if pd.isna(v) else str(v))
+    cells = frame.groupby(["group", "code"], dropna=False).agg(
+        count=("id", "size"), forms=("form_id", "nunique"), lost=("points_lost", "sum"), first=("id", "min")
+    )
+    text = frame.set_index("id")["text"]
+    return sorted(
+        (g, c, r["count"], r["forms"], round(r["lost"], 2), text[r["first"]]) for (g, c), r in cells.iterrows()
+    )
+
+
+def test_the_form_roll_up_stays_in_step_with_every_write(store, stub_model) -> None:
+    from nlp.store import delete_document, reclassify
+
+    first = ingest_forms(store, hand_built_seed(), stub_model, file_name="a.txt")
+    forms = hand_built_seed()
+    for f in forms:
+        f.unit = "另一单位"
+    second = ingest_forms(store, forms, stub_model, file_name="b.txt")
+    steps = [
+        lambda: set_label(store, 2, "policy", "王芳"),
+        lambda: set_label(store, 1, "policy", "王芳"),
+        lambda: set_label(store, 2, None, "王芳"),
+        lambda: reclassify(store, StubModel("stub-2", rules=[("考核", "external"), ("资金", "system")])),
+        lambda: delete_document(store, first.document_id),
+        lambda: set_label(
+            store, get_document(store, second.document_id).form_list[0].deviations[0].id, "funding", "李雷"
+        ),
+    ]
+    for step in steps:
+        step()
+        for by in ("department", "unit", "project", "year"):
+            got = summarise(store, by=by)
+            assert sorted((r.group, r.label, r.count, r.forms, r.points_lost, r.example) for r in got.rows) == (
+                _from_scratch(store, by)
+            )

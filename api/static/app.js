@@ -257,36 +257,23 @@ function setupClassify() {
 
 /* ---------- 表单 ---------- */
 
-const pick = (obj, ...keys) => {
-  for (const k of keys) if (obj && obj[k] !== undefined && obj[k] !== null) return obj[k];
-  return null;
-};
-
-/** A document answer's forms and deviations, whether deviations come at the top level or inside each form. */
-function normaliseDocument(doc) {
-  const forms = doc.forms || [];
-  const byForm = new Map(forms.map((f, i) => [pick(f, "id", "form_id") ?? i, f]));
-  let deviations = doc.deviations;
-  if (!deviations) {
-    deviations = forms.flatMap((f) => (f.deviations || []).map((d) => ({ form_id: f.id, ...d })));
-  }
-  deviations = deviations.map((d) => {
-    const form = byForm.get(d.form_id) || {};
-    return { ...d, project: pick(d, "project") ?? pick(form, "project") ?? "" };
-  });
+/** A stored document's forms (`form_list`) and all their deviations, each deviation knowing its form's project. */
+function formsAndDeviations(doc) {
+  const forms = doc.form_list || [];
+  const deviations = forms.flatMap((f) => f.deviations.map((d) => ({ ...d, project: f.project, form_id: f.id })));
   return { forms, deviations };
 }
 
 function isLowConfidence(d) {
-  if (pick(d, "corrected_code", "corrected")) return false; // a human has decided
+  if (d.corrected_code) return false; // a human has decided
   if (d.abstained || d.code === "other") return true;
   return d.confidence !== null && d.confidence !== undefined && d.confidence < state.threshold;
 }
 
 function codeSelect(d) {
   const select = el("select", { "aria-label": `更正偏差 ${d.id} 的原因类别`, "data-deviation": d.id });
-  const codes = state.categories.map((c) => c.code);
-  if (d.code && !codes.includes(d.code)) codes.push(d.code);
+  const codes = state.categories.filter((c) => c.trainable).map((c) => c.code);
+  if (d.code && !codes.includes(d.code)) codes.push(d.code); // "other" (abstained) until a human picks a code
   for (const code of codes) {
     const option = el("option", { value: code }, `${nameOf(code)} ${code}`);
     if (code === d.code) option.selected = true;
@@ -299,19 +286,22 @@ function codeSelect(d) {
 
 function deviationRow(d) {
   const low = isLowConfidence(d);
-  const corrected = Boolean(pick(d, "corrected_code"));
+  const corrected = Boolean(d.corrected_code);
   const codeTd = el("td", { class: "code" }, codeSelect(d));
   if (low) codeTd.append(el("div", {}, el("span", { class: "flag" }, "低置信度，请复核")));
-  if (corrected) codeTd.append(el("div", {}, el("span", { class: "flag human" }, "已人工更正")));
+  if (corrected) {
+    const was = `模型预测：${nameOf(d.predicted_code)} ${d.predicted_code}`;
+    codeTd.append(el("div", {}, el("span", { class: "flag human", title: was }, "已人工更正")));
+  }
   return el(
     "tr",
     { class: low ? "low-confidence" : null, "data-deviation": d.id },
     el("td", { class: "project" }, d.project),
-    el("td", {}, pick(d, "indicator", "indicator_name") ?? ""),
-    el("td", { class: "text" }, pick(d, "text") ?? ""),
+    el("td", {}, d.indicator),
+    el("td", { class: "text" }, d.text || el("span", { class: "hint" }, "（未填写原因）")),
     codeTd,
-    el("td", { class: "num" }, d.abstained && !corrected ? `${pct(d.confidence)}（弃权）` : pct(d.confidence)),
-    el("td", { class: "num" }, num(pick(d, "points_lost"))),
+    el("td", { class: "num" }, d.abstained ? `${pct(d.confidence)}（弃权）` : pct(d.confidence)),
+    el("td", { class: "num" }, num(d.points_lost)),
   );
 }
 
@@ -321,11 +311,9 @@ async function correct(d, select) {
   select.disabled = true;
   setStatus(`正在更正偏差 ${d.id}：${nameOf(previous)} → ${nameOf(label)}…`);
   try {
-    await writeApi("/v1/labels", jsonBody({ deviation_id: d.id, label }));
-    d.code = label;
-    d.corrected_code = label;
-    const row = select.closest("tr");
-    row.replaceWith(deviationRow(d));
+    const stored = await writeApi("/v1/labels", jsonBody({ deviation_id: d.id, label, who: "dashboard" }));
+    Object.assign(d, stored);
+    select.closest("tr").replaceWith(deviationRow(d));
     setStatus(`已更正：偏差 ${d.id} 改为 ${nameOf(label)}（${label}），统计已按更正计算`);
   } catch (error) {
     select.value = previous;
@@ -335,61 +323,54 @@ async function correct(d, select) {
 }
 
 function renderDocument(doc) {
-  const { forms, deviations } = normaliseDocument(doc);
-  state.documentId = pick(doc, "id", "document_id");
+  const { forms, deviations } = formsAndDeviations(doc);
+  state.documentId = doc.id;
   $("#document-view").hidden = false;
-  $("#document-title").textContent = `${pick(doc, "file_name", "name") ?? "文件"}（文档 ${state.documentId}）`;
-  const existing = pick(doc, "existing", "duplicate", "already_ingested") || doc.created === false;
-  const meta = [`${forms.length} 张自评表`, `${deviations.length} 条偏差`];
-  if (existing) meta.push("该文件此前已上传，显示已有结果");
+  $("#document-title").textContent = `${doc.file_name}（文档 ${doc.id}）`;
+  const meta = [`${forms.length} 张自评表`, `${deviations.length} 条偏差`, `导入于 ${when(doc.ingested_at)}`];
   if (doc.model_version) meta.push(`模型 ${doc.model_version}`);
+  if (doc.duplicate) meta.unshift("该文件此前已上传，显示已有结果");
   $("#document-meta").textContent = meta.join(" · ");
-  const warnings = [...(doc.warnings || []), ...forms.flatMap((f) => f.warnings || [])];
+  const warnings = [...new Set([...(doc.warnings || []), ...forms.flatMap((f) => f.warnings || [])])];
   $("#document-warnings").replaceChildren(...warnings.map((w) => el("li", {}, w)));
 
   $("#forms-table tbody").replaceChildren(
     ...forms.map((f, i) =>
       el(
         "tr",
-        {},
+        { class: f.missing_reasons.length ? "missing" : null },
         el("td", { class: "num" }, i + 1),
-        el("td", { class: "project" }, f.project ?? ""),
-        el("td", {}, f.department ?? ""),
-        el("td", {}, f.unit ?? ""),
-        el("td", {}, f.year ?? ""),
-        el("td", { class: "num" }, f.execution_rate === null || f.execution_rate === undefined ? "—" : `${num(f.execution_rate)}%`),
+        el("td", { class: "project" }, f.project),
+        el("td", {}, f.department ?? "—"),
+        el("td", {}, f.unit ?? "—"),
+        el("td", {}, f.year ?? "—"),
+        el("td", { class: "num" }, f.deviations.length),
+        el(
+          "td",
+          {},
+          f.missing_reasons.length
+            ? el("span", { class: "flag", title: f.missing_reasons.join("、") }, `${f.missing_reasons.length} 项：${f.missing_reasons.join("、")}`)
+            : "—",
+        ),
         el("td", { class: "num" }, num(f.total_score)),
-        el("td", {}, f.grade ?? ""),
+        el("td", {}, f.grade ?? "—"),
       ),
     ),
   );
   const low = deviations.filter(isLowConfidence).length;
   $("#deviation-summary").textContent = `共 ${deviations.length} 条，其中 ${low} 条低置信度`;
   $("#deviations-table tbody").replaceChildren(...deviations.map(deviationRow));
-  const select = $("#document-select");
-  if (state.documentId !== null) select.value = String(state.documentId);
+  $("#document-select").value = String(doc.id);
 }
 
 async function loadDocumentList() {
-  let docs;
-  try {
-    docs = await api("/v1/documents");
-  } catch (error) {
-    if (error.status === 404) return; // documents API not there
-    throw error;
-  }
-  const list = Array.isArray(docs) ? docs : docs.documents || docs.items || [];
+  const docs = await api("/v1/documents");
   const select = $("#document-select");
-  const keep = select.value;
   select.replaceChildren(
-    el("option", { value: "" }, list.length ? "（选择一个文件）" : "（尚无已上传的文件）"),
-    ...list.map((d) => {
-      const id = pick(d, "id", "document_id");
-      const forms = Array.isArray(d.forms) ? d.forms.length : pick(d, "forms", "n_forms");
-      return el("option", { value: id }, `#${id} ${pick(d, "file_name", "name") ?? ""}${forms !== null ? `（${forms} 张表）` : ""}`);
-    }),
+    el("option", { value: "" }, docs.length ? "（选择一个文件）" : "（尚无已上传的文件）"),
+    ...docs.map((d) => el("option", { value: d.id }, `#${d.id} ${d.file_name}（${d.forms} 张表，${d.deviations} 条偏差）`)),
   );
-  select.value = state.documentId !== null ? String(state.documentId) : keep;
+  if (state.documentId !== null) select.value = String(state.documentId);
 }
 
 async function openDocument(id) {
@@ -400,10 +381,17 @@ async function openDocument(id) {
 }
 
 function setupForms() {
+  $("#upload-file").addEventListener("change", (event) => {
+    const file = event.target.files[0];
+    $("#upload-name").textContent = file ? file.name : "未选择文件";
+  });
   $("#upload-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const file = $("#upload-file").files[0];
-    if (!file) return;
+    if (!file) {
+      setStatus("请先选择一个 .txt / .pdf / .xlsx 文件", true);
+      return;
+    }
     const button = $("#upload-submit");
     button.disabled = true;
     setStatus(`上传并分析 ${file.name}…`);
@@ -411,12 +399,10 @@ function setupForms() {
       const data = new FormData();
       data.append("file", file);
       const doc = await writeApi("/v1/documents", { method: "POST", body: data });
-      // The upload answer carries the document; read it back in full when it only gives the id.
-      const full = doc.forms && (doc.deviations || (doc.forms[0] && doc.forms[0].deviations)) ? doc : { ...doc, ...(await api(`/v1/documents/${pick(doc, "id", "document_id")}`)) };
-      renderDocument({ ...full, ...doc, forms: full.forms, deviations: full.deviations });
+      renderDocument(doc);
       await loadDocumentList();
-      const { forms, deviations } = normaliseDocument(full);
-      setStatus(`${file.name}：解析出 ${forms.length} 张自评表、${deviations.length} 条偏差`);
+      const again = doc.duplicate ? "（此前已上传，显示已有结果）" : "";
+      setStatus(`${doc.file_name}：${doc.forms} 张自评表、${doc.deviations} 条偏差${again}`);
     } catch (error) {
       showError(error);
     } finally {
@@ -495,7 +481,7 @@ function drawGroups(rows, groupBy) {
       tickvals: groups,
       ticktext: groups.map((g) => shortName(g)),
     },
-    legend: { orientation: "h", y: -0.12, x: 0, yanchor: "top" },
+    legend: { orientation: "h", y: -0.12, x: 0, yanchor: "top", traceorder: "normal" },
   };
   if (Math.max(0, ...totals.values()) > 20) delete layout.xaxis.dtick;
   layout.height += 30 * Math.ceil(traces.length / 5);
@@ -507,6 +493,13 @@ function drawPoints(rows) {
   const sums = new Map();
   for (const r of rows) sums.set(r.label, (sums.get(r.label) || 0) + (r.points_lost || 0));
   const codes = [...sums.keys()].sort((a, b) => sums.get(a) - sums.get(b));
+  const nothing = [...sums.values()].every((v) => !v);
+  $("#chart-points-empty").hidden = !nothing;
+  $("#chart-points").hidden = nothing;
+  if (nothing) {
+    Plotly.purge("chart-points");
+    return;
+  }
   Plotly.react(
     "chart-points",
     [

@@ -14,6 +14,3 @@ from cli import classifier, forms, serve, store  # noqa: E402  (each registers i
 
 __all__ = ["app", "classifier", "forms", "serve", "store"]
 
-
-if __name__ == "__main__":
-    app()

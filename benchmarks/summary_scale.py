@@ -10,6 +10,7 @@ the target on SQLite is under 1 s per summary.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -220,6 +221,8 @@ def main() -> None:
             total = sum(g.deviations for g in summary.groups)
             print(f"{name:55} {first:7.3f}s {best:9.3f}s {len(summary.groups):7} {len(summary.rows):7} {total:11,}")
         print(f"slowest first run: {worst:.3f} s (target < 1 s on SQLite)")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"machine: {os.cpu_count()} CPUs, load average {load} (other work on the machine slows every number)")
     if args.url is None and not args.keep:
         for p in Path(tmp).glob("*"):
             p.unlink()

@@ -164,6 +164,7 @@ def _form_row(form: Form, position: int, model_version: str | None, verdicts: di
         for i, ind in enumerate(form.indicators)
     ]
     explained: set[int] = set()
+    charged: set[int] = set()
     for i, (d, link) in enumerate(zip(form.deviations, _link(form))):
         indicator = indicators[link] if link is not None else None
         verdict = verdicts.get(d.text) if _has_text(d.text) else None
@@ -174,13 +175,12 @@ def _form_row(form: Form, position: int, model_version: str | None, verdicts: di
         else:
             predicted, confidence, abstained = verdict.label, verdict.confidence, verdict.abstained
             cause, measure, version = verdict.cause_text, verdict.measure_text, model_version
+        lost = d.points_lost
+        if lost is None and indicator is not None and link not in charged:  # an indicator's points count once
+            lost = _lost(indicator.weight, indicator.score)
+            charged.add(link)
         if indicator is not None and verdict is not None:
             explained.add(link)
-        lost = (
-            d.points_lost
-            if d.points_lost is not None
-            else (_lost(indicator.weight, indicator.score) if indicator is not None else None)
-        )
         row.deviations.append(
             DeviationRow(
                 position=i,

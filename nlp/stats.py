@@ -166,6 +166,8 @@ def summarise(
         .group_by(missing_column)
     )
     with store.engine.connect() as connection:
+        if store.dialect == "postgresql":  # the three reads see one snapshot while others write
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
         found = connection.execute(per_code).all()
         forms_of = {_key(g): n for g, n in connection.execute(per_group).all()}
         missing_of = {_key(g): n for g, n in connection.execute(missing).all()}
@@ -175,7 +177,7 @@ def summarise(
     names: dict[str, str] = {}
     rows = []
     for g, code, n, lost, forms, _first, example in found:
-        group = None if g is None else str(g)
+        group = _key(g)
         totals[group] += n
         lost_of[group] += lost or 0.0
         if code not in names:

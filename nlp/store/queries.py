@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 
 import pandas as pd
@@ -54,25 +54,9 @@ class DeviationInfo:
     @classmethod
     def of(cls, row: DeviationRow) -> DeviationInfo:
         """From a stored row."""
-        return cls(
-            id=row.id,
-            indicator=row.indicator,
-            level1=row.level1,
-            level2=row.level2,
-            text=row.text,
-            cause_text=row.cause_text,
-            measure_text=row.measure_text,
-            points_lost=row.points_lost,
-            predicted_code=row.predicted_code,
-            confidence=row.confidence,
-            abstained=row.abstained,
-            model_version=row.model_version,
-            corrected_code=row.corrected_code,
-            corrected_at=_utc(row.corrected_at),
-            corrected_by=row.corrected_by,
-            code=row.code,
-            label_zh=load_taxonomy().name_zh(row.code),
-        )
+        values = {f.name: getattr(row, f.name) for f in fields(cls) if f.name != "label_zh"}
+        values["corrected_at"] = _utc(row.corrected_at)
+        return cls(**values, label_zh=load_taxonomy().name_zh(row.code))
 
 
 @dataclass

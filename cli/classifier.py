@@ -19,7 +19,7 @@ from nlp.errors import PianchaError
 from nlp.model import CauseModel
 from nlp.registry import load_model
 from nlp.taxonomy import load_taxonomy
-from nlp.training import score, train
+from nlp.training import TrainResult, score, train
 
 console = Console()
 CHUNK = 500
@@ -50,7 +50,11 @@ def train_command(
     """Train on data/labelled/, the labelled notebooks and PATHS; save a version; promote it if it passes."""
     corpus = load_corpus(overrides=paths or [])
     console.print(f"{len(corpus)} labelled examples; cross-validating candidates…")
-    result = train(corpus, root=get_settings().model_dir, force=force)
+    print_train_result(train(corpus, root=get_settings().model_dir, force=force))
+
+
+def print_train_result(result: TrainResult) -> None:
+    """The report of one training run: candidates, per-code table, held-out, transfer, version, promotion."""
     meta = result.metadata
     console.print(f"candidates (CV macro-F1): {meta['candidates_cv_macro_f1']} → {meta['classifier']}")
     _print_metrics("cross-validated", meta["metrics"]["cv"])

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import aliased
 
 from nlp.errors import PianchaError
@@ -139,26 +139,30 @@ def summarise(
 
     if by in FORM_COLUMNS:  # a form sits in one group: read the (form, code) roll-up and count forms from forms
         source = FormCauseRow
-        aggregates = (func.sum(source.n), func.sum(source.points_lost), func.count(), func.min(source.first_id))
+        aggregates = (func.sum(source.n), func.sum(source.points_lost), func.min(source.first_id), func.count())
+        forms_per_cell = None
         per_group = select(getattr(FormRow, by), func.count()).where(FormRow.deviation_count > 0, *where(FormRow))
-    else:  # level1/level2 split a form's deviations over several groups: count them one by one
+    else:  # level1/level2 split a form's deviations over several groups: count distinct forms, one query each
         source = DeviationRow
-        aggregates = (
-            func.count(),
-            func.sum(source.points_lost),
-            func.count(source.form_id.distinct()),
-            func.min(source.id),
+        aggregates = (func.count(), func.sum(source.points_lost), func.min(source.id), literal(0))
+        # alone in its query, SQLite counts distinct forms straight off the index order (no temporary B-tree)
+        level = getattr(source, by)
+        forms_per_cell = (
+            select(level, source.code, func.count(source.form_id.distinct()))
+            .where(*where(source))
+            .group_by(level, source.code)
         )
         per_group = select(getattr(source, by), func.count(source.form_id.distinct())).where(*where(source))
     per_group = per_group.group_by(per_group.selected_columns[0])
+    labels = ("n", "lost", "first", "forms")  # count, points lost, the example's id, forms affected
     cells = (
-        select(getattr(source, by), source.code, *aggregates)
+        select(getattr(source, by), source.code, *(a.label(name) for a, name in zip(aggregates, labels)))
         .where(*where(source))
         .group_by(getattr(source, by), source.code)
         .subquery()
     )
     first = aliased(DeviationRow)
-    per_code = select(cells, first.text).join(first, first.id == list(cells.c)[-1])
+    per_code = select(cells, first.text).join(first, first.id == cells.c.first)
     missing_column = getattr(IndicatorRow, by)
     missing = (
         select(missing_column, func.count())
@@ -166,9 +170,15 @@ def summarise(
         .group_by(missing_column)
     )
     with store.engine.connect() as connection:
-        if store.dialect == "postgresql":  # the three reads see one snapshot while others write
+        if store.dialect == "postgresql":  # every read sees one snapshot while others write
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
         found = connection.execute(per_code).all()
+        if forms_per_cell is not None:
+            distinct_forms = {(g, code): n for g, code, n in connection.execute(forms_per_cell).all()}
+            found = [
+                (g, code, n, lost, first_id, distinct_forms[g, code], text)
+                for g, code, n, lost, first_id, _, text in found
+            ]
         forms_of = {_key(g): n for g, n in connection.execute(per_group).all()}
         missing_of = {_key(g): n for g, n in connection.execute(missing).all()}
 
@@ -176,7 +186,7 @@ def summarise(
     lost_of: dict[str | None, float] = defaultdict(float)
     names: dict[str, str] = {}
     rows = []
-    for g, code, n, lost, forms, _first, example in found:
+    for g, code, n, lost, _first, forms, example in found:
         group = _key(g)
         totals[group] += n
         lost_of[group] += lost or 0.0

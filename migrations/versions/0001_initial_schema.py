@@ -154,6 +154,7 @@ def upgrade() -> None:
         op.create_index(f"ix_indicators_missing_{g}", "indicators", [g], sqlite_where=missing, postgresql_where=missing)
         if g in ("level1", "level2"):
             op.create_index(f"ix_deviations_{g}_summary", "deviations", [g, "code", "form_id", *filters, "points_lost"])
+            op.create_index(f"ix_deviations_{g}_forms", "deviations", [g, "form_id", "year", "department"])
         else:
             summary = [g, "code", *filters, "n", "points_lost", "first_id"]
             op.create_index(f"ix_form_causes_{g}_summary", "form_causes", summary)

@@ -153,6 +153,7 @@ class DeviationRow(_GroupColumns, Base):
 
     __table_args__ = (
         *(Index(f"ix_deviations_{g}_summary", *_summary_columns(g, "deviations")) for g in ("level1", "level2")),
+        *(Index(f"ix_deviations_{g}_forms", g, "form_id", "year", "department") for g in ("level1", "level2")),
         Index(
             "ix_deviations_corrected",
             "corrected_code",

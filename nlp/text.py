@@ -15,7 +15,7 @@ _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _CJK_PUNCT = "，。；：？！、（）“”‘’《》【】…—"
 _WRAP_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}])\s+|\s+(?=[{_CJK}{_CJK_PUNCT}])")
 _SPACES = re.compile(r"\s+")
-_CONTENT = re.compile(rf"[{_CJK}0-9A-Za-z]")
+CONTENT = re.compile(rf"[{_CJK}0-9A-Za-z]")
 
 # ASCII punctuation that stands for Chinese punctuation once NFKC has folded full-width forms.
 _TO_FULL_WIDTH = {";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
@@ -73,7 +73,7 @@ def check_text(text: object, *, where: str = "text") -> str:
             f"{where}: text has {len(text)} characters, more than the limit of {MAX_TEXT_CHARS}; "
             f"it is refused rather than cut / 文本超过{MAX_TEXT_CHARS}字上限"
         )
-    if not _CONTENT.search(text):
+    if not CONTENT.search(text):
         raise TextError(f"{where}: text is empty or only whitespace/punctuation / 文本为空或仅含空白、标点")
     return text
 
@@ -85,6 +85,6 @@ def split_cause_measure(text: str) -> SplitText:
         return SplitText(cause=text.strip(), measure="")
     cause = text[: match.start()].strip().rstrip("，；：、 ")
     measure = text[match.start() :].strip()
-    if cause and not _CONTENT.search(cause):
+    if cause and not CONTENT.search(cause):
         cause = ""
     return SplitText(cause=cause, measure=measure)

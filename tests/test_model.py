@@ -129,3 +129,24 @@ def test_loading_without_a_trained_model_says_so(tmp_path):
 def test_unknown_version_cannot_be_activated(model_root):
     with pytest.raises(ModelError, match="no model version"):
         activate("19990101-000000-abcdef", model_root)
+
+
+def test_fast_scoring_path_gives_sklearns_numbers(model, corpus):
+    texts = corpus["text"].tolist()
+    normalised = model.pipeline.named_steps["normalise"].transform(texts)
+    reference = model.pipeline.named_steps["features"].transform(normalised)
+    fast = model._features(normalised)
+    assert fast.shape == reference.shape and abs(fast - reference).max() < 1e-12
+    assert abs(model._proba(fast) - model.pipeline.predict_proba(texts)).max() < 1e-12
+
+
+@pytest.mark.parametrize("kind", ["logreg", "cnb"])
+def test_fast_probabilities_match_for_every_candidate(corpus, kind):
+    from nlp.model import CauseModel, build_pipeline
+
+    sample = corpus.groupby("label").head(12)
+    pipeline = build_pipeline(kind).fit(sample["text"].tolist(), sample["label"])
+    m = CauseModel(pipeline)
+    texts = corpus["text"].head(200).tolist()
+    features = pipeline.named_steps["features"].transform(pipeline.named_steps["normalise"].transform(texts))
+    assert abs(m._proba(features) - pipeline.predict_proba(texts)).max() < 1e-9

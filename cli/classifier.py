@@ -172,10 +172,19 @@ def classify_command(
 @app.command("evaluate")
 @exits_on_bad_input
 def evaluate_command(
-    input: Path = typer.Option(..., "--input", help="Labelled .csv/.jsonl/.xlsx/.ipynb (columns text, label)."),
+    input: Path = typer.Option(None, "--input", help="Labelled .csv/.jsonl/.xlsx/.ipynb (columns text, label)."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+    curve: bool = typer.Option(
+        False, "--learning-curve", help="Macro-F1 when training on growing fractions of the corpus (or of --input)."
+    ),
 ) -> None:
     """Score the current model on a labelled file: macro-F1, accuracy and the per-code table."""
+    if curve:
+        from cli.labelling import print_learning_curve
+
+        return print_learning_curve(input, as_json)
+    if input is None:
+        raise PianchaError("evaluate needs --input LABELLED (or --learning-curve) / 需要指定标注文件")
     if not input.is_file():
         raise PianchaError(f"{input}: no such file / 文件不存在")
     frame = load_corpus([input])

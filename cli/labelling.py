@@ -1,0 +1,256 @@
+"""CLI commands of the labelling loop: review-queue, retrain, audit-labels, and the learning curve of evaluate."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy.engine import make_url
+
+from api.settings import get_settings
+from cli.classifier import print_train_result
+from cli.errors import err_console, exits_on_bad_input
+from cli.main import app
+from nlp import registry
+from nlp.audit import MIN_EXAMPLES, audit_labels, audit_notebook
+from nlp.corpus import load_corpus
+from nlp.errors import ModelError, PianchaError
+from nlp.learning_curve import FRACTIONS, attach_to_version, learning_curve, verdict
+from nlp.model import CANDIDATES
+from nlp.registry import load_model
+from nlp.review import (
+    DEFAULT_LIMIT,
+    count_reviewed,
+    read_texts,
+    retraining_corpus,
+    review_queue,
+    stored_texts,
+    write_queue_notebook,
+)
+from nlp.store import export_labels, open_store
+from nlp.training import train
+
+console = Console()
+
+
+def _short(text: str, width: int = 48) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _database_exists(url: str) -> bool:
+    """False only for a SQLite file that is not there yet (reading it would create an empty database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return True
+    return Path(parsed.database).is_file()
+
+
+def _stored_corrections() -> pd.DataFrame | None:
+    """The human corrections stored in the database (None when there is no database yet)."""
+    url = get_settings().database_url
+    if not _database_exists(url):
+        return None
+    with open_store(url) as store:
+        return export_labels(store)
+
+
+@app.command("review-queue")
+@exits_on_bad_input
+def review_queue_command(
+    limit: int = typer.Option(DEFAULT_LIMIT, "--limit", help="How many texts to put in the queue."),
+    department: str = typer.Option(None, "--department", help="Only texts of this 主管部门 or 实施单位."),
+    input: Path = typer.Option(None, "--input", help="Texts from a .csv/.jsonl/.xlsx file instead of the database."),
+    text_column: str = typer.Option("text", "--text-column", help="The column of --input holding the texts."),
+    output: Path = typer.Option(None, "--output", help="The notebook to write (default review-queue-<time>.ipynb)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --output file."),
+) -> None:
+    """Write a labelling notebook of the texts the model is least sure of (abstained first, then smallest margin)."""
+    settings = get_settings()
+    model = load_model(root=settings.model_dir)
+    if input is not None:
+        texts, source = read_texts(input, text_column, department), str(input)
+    else:
+        if not _database_exists(settings.database_url):
+            raise PianchaError(
+                f"no database at {settings.database_url}; run `piancha ingest` or give --input FILE / 数据库不存在"
+            )
+        with open_store(settings.database_url) as store:
+            texts, source = stored_texts(store, department), f"the database ({store.url})"
+    if texts.empty:
+        where = f" of {department}" if department else ""
+        raise PianchaError(
+            f"no texts{where} to review in {source} (corrected deviations are left out) / 没有待审核文本"
+        )
+    queue = review_queue(model, texts, limit)
+    output = output or Path(f"review-queue-{datetime.now():%Y%m%d-%H%M}.ipynb")
+    write_queue_notebook(queue, output, model_version=model.version, source=source, overwrite=overwrite)
+    table = Table("#", "guess", "confidence", "margin", "text", "indicator")
+    for i, row in enumerate(queue.itertuples(), start=1):
+        guess = f"{row.guess} (abstained)" if row.abstained else row.guess
+        table.add_row(str(i), guess, f"{row.confidence:.2f}", f"{row.margin:.2f}", _short(row.text),
+                      _short(row.indicator, 24))
+    console.print(table)
+    console.print(
+        f"{len(queue)} of {texts['text'].str.strip().nunique()} distinct texts → {output}\n"
+        f"Edit `label`, put yes in `reviewed` for each row you confirmed or changed, then: piancha retrain {output}"
+    )
+
+
+def _parse_candidates(candidates: str) -> tuple[str, ...]:
+    chosen = tuple(c.strip() for c in candidates.split(",") if c.strip())
+    unknown = [c for c in chosen if c not in CANDIDATES]
+    if not chosen or unknown:
+        raise PianchaError(f"--candidates {candidates!r}: choose from {', '.join(CANDIDATES)} / 未知分类器")
+    return chosen
+
+
+@app.command("retrain")
+@exits_on_bad_input
+def retrain_command(
+    paths: list[Path] = typer.Argument(..., help="Reviewed labelling notebooks (or .csv/.jsonl/.xlsx); they win."),
+    force: bool = typer.Option(False, "--force", help="Promote even if macro-F1 drops more than 0.01."),
+    candidates: str = typer.Option(
+        ",".join(CANDIDATES), "--candidates", help="Classifiers to compare, comma-separated."
+    ),
+    stored: bool = typer.Option(True, "--stored/--no-stored", help="Include the corrections stored in the database."),
+) -> None:
+    """Train on the whole corpus, the stored corrections and the reviewed rows of PATHS, like `piancha train`."""
+    kinds = _parse_candidates(candidates)
+    for path in paths:
+        if not path.is_file():
+            raise PianchaError(f"{path}: no such file / 文件不存在")
+        reviewed, total = count_reviewed(path)
+        style = "yellow" if reviewed == 0 else None
+        console.print(f"{path}: {reviewed} of {total} rows reviewed (only those are used)", style=style)
+    corrections = _stored_corrections() if stored else None
+    if corrections is not None and len(corrections):
+        console.print(f"{len(corrections)} corrections stored in the database")
+    corpus = retraining_corpus(paths, corrections)
+    console.print(f"{len(corpus)} labelled examples; cross-validating {', '.join(kinds)}…")
+    print_train_result(train(corpus, root=get_settings().model_dir, force=force, candidates=kinds))
+
+
+def _audit_json(report, top: int) -> str:  # noqa: ANN001 (LabelAudit)
+    def records(frame: pd.DataFrame) -> list[dict]:
+        return json.loads(frame.to_json(orient="records", force_ascii=False))
+
+    return json.dumps(
+        {
+            "classifier": report.kind,
+            "n_examples": report.n_examples,
+            "issues": records(report.issues(top)),
+            "n_issues": int(report.suspects["issue"].sum()),
+            "thin_codes": records(report.thin_codes),
+            "min_examples": MIN_EXAMPLES,
+            "conflicts": records(report.conflicts),
+            "measure_heavy": records(report.measure_heavy),
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
+
+
+def _print_audit(report, top: int) -> None:  # noqa: ANN001 (LabelAudit)
+    issues = report.issues(top)
+    console.print(
+        f"[bold]likely mislabelled[/bold]: {int(report.suspects['issue'].sum())} of {len(report.suspects)} examples "
+        f"prefer another code out of fold ({report.kind}); the {len(issues)} least self-confident:"
+    )
+    table = Table("#", "self-conf.", "label", "suggested", "text", "origin")
+    for i, r in enumerate(issues.itertuples(), start=1):
+        table.add_row(str(i), f"{r.self_confidence:.3f}", r.label, f"{r.suggested} {r.suggested_confidence:.2f}",
+                      _short(r.text, 40), r.origin)
+    console.print(table)
+    thin = ", ".join(f"{r.code} {r.name_zh} ({r.n})" for r in report.thin_codes.itertuples())
+    console.print(f"[bold]codes with fewer than {MIN_EXAMPLES} examples[/bold]: {thin or 'none'}")
+    console.print(f"[bold]near-duplicates with different labels[/bold]: {len(report.conflicts)}")
+    if len(report.conflicts):
+        table = Table("cosine", "label", "text", "other label", "other text")
+        for r in report.conflicts.itertuples():
+            table.add_row(f"{r.similarity:.2f}", r.label, _short(r.text, 36), r.other_label, _short(r.other_text, 36))
+        console.print(table)
+    console.print(f"[bold]mostly an improvement measure[/bold]: {len(report.measure_heavy)}")
+    if len(report.measure_heavy):
+        table = Table("label", "text", "origin")
+        for r in report.measure_heavy.itertuples():
+            table.add_row(r.label, _short(r.text, 60), r.origin)
+        console.print(table)
+
+
+@app.command("audit-labels")
+@exits_on_bad_input
+def audit_labels_command(
+    paths: list[Path] = typer.Argument(None, help="Extra labelled files (their labels win), as for train."),
+    only: bool = typer.Option(False, "--only", help="Audit only PATHS, not the repository corpus."),
+    top: int = typer.Option(20, "--top", help="How many likely mislabelled examples to list."),
+    classifier: str = typer.Option("logreg", "--classifier", help=f"One of {', '.join(CANDIDATES)}."),
+    output: Path = typer.Option(None, "--output", help="Also write the findings as a labelling notebook (.ipynb)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --output file."),
+    as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
+) -> None:
+    """Rank labelled examples by out-of-fold self-confidence; list thin codes, near-duplicate conflicts, measures."""
+    if classifier not in CANDIDATES:
+        raise PianchaError(f"--classifier {classifier!r}: choose from {', '.join(CANDIDATES)} / 未知分类器")
+    kind = classifier
+    if only and not paths:
+        raise PianchaError("--only needs labelled files to audit / 需要指定标注文件")
+    if output is not None and output.suffix.lower() != ".ipynb":
+        raise PianchaError(f"{output}: the audit notebook must be named *.ipynb / 输出文件须为 .ipynb")
+    if output is not None and output.exists() and not overwrite:
+        raise PianchaError(f"{output}: already exists (it may hold your edits); choose another --output / 文件已存在")
+    corpus = load_corpus(paths) if only else load_corpus(overrides=paths or [])
+    err_console.print(f"auditing {len(corpus)} labelled examples ({kind}, out of fold)…")
+    report = audit_labels(corpus, kind)
+    if output is not None:
+        import nbformat
+
+        nbformat.write(audit_notebook(report, corpus, top), str(output))
+    if as_json:
+        typer.echo(_audit_json(report, top))
+    else:
+        _print_audit(report, top)
+    if output is not None:
+        err_console.print(f"findings to review → {output} (then: piancha retrain {output})")
+
+
+def _current_classifier() -> str:
+    """The classifier of the current model, or logreg when nothing is trained."""
+    root = get_settings().model_dir
+    version = registry.current_version(root)
+    try:
+        return registry.read_metadata(version, root)["classifier"] if version else "logreg"
+    except (ModelError, KeyError):
+        return "logreg"
+
+
+def print_learning_curve(input: Path | None, as_json: bool) -> None:
+    """`piancha evaluate --learning-curve`: the curve on the repository corpus (or on --input alone)."""
+    if input is not None and not input.is_file():
+        raise PianchaError(f"{input}: no such file / 文件不存在")
+    corpus = load_corpus([input]) if input is not None else load_corpus()
+    kind = _current_classifier()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), disable=as_json) as bar:
+        task = bar.add_task(f"learning curve ({kind})", total=len(FRACTIONS) * 5)
+        curve = learning_curve(
+            corpus, kind, progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
+    card = attach_to_version(curve, corpus, kind, root=get_settings().model_dir) if input is None else None
+    if as_json:
+        payload = {"classifier": kind, "n_examples": len(corpus), "curve": curve, "verdict": verdict(curve)}
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    table = Table("fraction", "training examples", "macro-F1", "±")
+    for r in curve:
+        table.add_row(f"{r['fraction']:.1f}", str(r["n_train"]), f"{r['macro_f1']:.4f}", f"{r['std']:.4f}")
+    console.print(f"[bold]learning curve[/bold] ({kind}, {len(corpus)} examples, mean over the fixed folds)")
+    console.print(table)
+    console.print(verdict(curve))
+    if card is not None:
+        console.print(f"added to the model card {card}")

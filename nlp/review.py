@@ -1,0 +1,262 @@
+"""The review queue: the texts the model is least sure of, written as a labelling notebook an analyst edits.
+
+queue = review_queue(model, stored_texts(store), limit=50)   # abstained first, then the smallest margins
+write_queue_notebook(queue, "review.ipynb", model_version=model.version)
+corpus = retraining_corpus(["review.ipynb"], export_labels(store))   # then nlp.training.train(corpus, …)
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+from sqlalchemy import or_, select
+
+from nlp.corpus import _TRUE, LABELS_TAG, load_corpus, read_tables
+from nlp.errors import PianchaError, TextError
+from nlp.model import CauseModel
+from nlp.store.models import DeviationRow
+from nlp.store.session import Store
+from nlp.taxonomy import load_taxonomy
+from nlp.text import check_text
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIMIT = 50
+CHUNK = 500
+QUEUE_COLUMNS = [
+    "text",
+    "label",
+    "secondary",
+    "reviewed",
+    "guess",
+    "confidence",
+    "margin",
+    "project",
+    "indicator",
+    "deviation_id",
+]
+"""The columns of a queue notebook's `labels` table: what the analyst edits first, then what informs them."""
+SOURCE_COLUMNS = ["text", "project", "indicator", "department", "deviation_id"]
+JOIN = "|"
+"""Separator of several projects, indicators or deviation ids on one deduplicated row (as in 1.0-label-seed-forms)."""
+
+
+def stored_texts(store: Store, department: str | None = None) -> pd.DataFrame:
+    """Stored deviations that carry no human correction, with their project, indicator and department."""
+    query = (
+        select(
+            DeviationRow.id,
+            DeviationRow.text,
+            DeviationRow.project,
+            DeviationRow.indicator,
+            DeviationRow.department,
+        )
+        .where(DeviationRow.corrected_code.is_(None))
+        .order_by(DeviationRow.id)
+    )
+    if department:
+        query = query.where(or_(DeviationRow.department == department, DeviationRow.unit == department))
+    with store.sessions() as session:
+        rows = session.execute(query).all()
+    frame = pd.DataFrame(
+        [
+            {
+                "text": text,
+                "project": project or "",
+                "indicator": indicator or "",
+                "department": dept or "",
+                "deviation_id": str(i),
+            }
+            for i, text, project, indicator, dept in rows
+            if _classifiable(text, f"deviation {i}")
+        ],
+        columns=SOURCE_COLUMNS,
+    )
+    log.info("%d uncorrected stored deviations%s", len(frame), f" of {department}" if department else "")
+    return frame
+
+
+def _classifiable(text: str | None, where: str) -> bool:
+    try:
+        check_text(text, where=where)
+    except TextError as exc:
+        log.warning("skipped: %s", exc)
+        return False
+    return True
+
+
+def read_texts(path: Path, text_column: str = "text", department: str | None = None) -> pd.DataFrame:
+    """Texts to review from a .csv/.jsonl/.xlsx (or labelled .ipynb) file; `project`/`indicator` columns are kept."""
+    path = Path(path)
+    if not path.is_file():
+        raise PianchaError(f"{path}: no such file / 文件不存在")
+    rows = []
+    for table in read_tables(path):
+        frame = table.frame.fillna("").astype(str)
+        if text_column not in frame.columns:
+            raise PianchaError(
+                f"{table.where}: no column {text_column!r}; columns are {list(frame.columns)} / 缺少文本列"
+            )
+        if department and "department" not in frame.columns:
+            raise PianchaError(f"{table.where}: --department needs a 'department' column / 缺少部门列")
+        for i, row in enumerate(frame.to_dict("records"), start=1):
+            text = row[text_column].strip()
+            check_text(text, where=f"{table.where}, row {i}, column {text_column!r}")
+            if department and row["department"].strip() != department:
+                continue
+            rows.append(
+                {
+                    "text": text,
+                    "project": row.get("project", "").strip(),
+                    "indicator": row.get("indicator", "").strip(),
+                    "department": row.get("department", "").strip(),
+                    "deviation_id": "",
+                }
+            )
+    return pd.DataFrame(rows, columns=SOURCE_COLUMNS)
+
+
+def _joined(values: pd.Series) -> str:
+    """The distinct non-empty values in first-seen order, joined."""
+    return JOIN.join(dict.fromkeys(v for v in values if v))
+
+
+def review_queue(model: CauseModel, texts: pd.DataFrame, limit: int | None = DEFAULT_LIMIT) -> pd.DataFrame:
+    """The `limit` distinct texts the model is least sure of: abstained first, then the smallest top-2 margin."""
+    if limit is not None and limit < 1:
+        raise PianchaError(f"--limit must be at least 1, not {limit} / 数量至少为1")
+    if texts.empty:
+        return pd.DataFrame(columns=[*QUEUE_COLUMNS, "abstained", "second"])
+    frame = texts.assign(text=texts["text"].str.strip())
+    distinct = (
+        frame.groupby("text", sort=False)
+        .agg({c: _joined for c in ("project", "indicator", "department", "deviation_id")})
+        .reset_index()
+    )
+    rows = []
+    for start in range(0, len(distinct), CHUNK):
+        chunk = distinct["text"].iloc[start : start + CHUNK].tolist()
+        for p in model.classify_batch(chunk, top=2, evidence=0):
+            first = p.ranking[0]
+            second = p.ranking[1] if len(p.ranking) > 1 else None
+            rows.append(
+                {
+                    "guess": first.label,
+                    "confidence": first.confidence,
+                    "margin": round(first.confidence - (second.confidence if second else 0.0), 4),
+                    "abstained": p.abstained,
+                    "second": second.label if second else "",
+                }
+            )
+    ranked = pd.concat([distinct, pd.DataFrame(rows)], axis=1)
+    ranked = ranked.sort_values(
+        ["abstained", "margin", "confidence", "text"], ascending=[False, True, True, True], kind="stable"
+    )
+    if limit is not None:
+        ranked = ranked.head(limit)
+    ranked = ranked.assign(label=ranked["guess"], secondary="", reviewed="")
+    return ranked[[*QUEUE_COLUMNS, "abstained", "second", "department"]].reset_index(drop=True)
+
+
+def codes_markdown() -> str:
+    """The taxonomy as a Markdown table: code, 中文名, definition."""
+    taxonomy = load_taxonomy()
+    lines = ["| code | 中文名 | definition |", "|---|---|---|"]
+    lines += [f"| `{c.code}` | {c.name_zh} | {c.definition.replace('|', '/')} |" for c in taxonomy.causes]
+    return "\n".join(lines)
+
+
+def labels_csv(frame: pd.DataFrame, columns: Sequence[str]) -> str:
+    """A table as the CSV source of a `labels` raw cell; commas, quotes and line breaks in texts are quoted."""
+    return frame[list(columns)].to_csv(index=False, lineterminator="\n").rstrip("\n")
+
+
+def labelling_notebook(
+    intro: str, table: pd.DataFrame, columns: Sequence[str], after: str = ""
+) -> nbformat.NotebookNode:
+    """A labelled notebook: an intro, the codes and their definitions, the `labels` CSV cell, an optional note."""
+    cells = [
+        nbformat.v4.new_markdown_cell(intro),
+        nbformat.v4.new_markdown_cell("## The codes / 原因代码\n\n" + codes_markdown()),
+        nbformat.v4.new_raw_cell(labels_csv(table, columns), metadata={"tags": [LABELS_TAG]}),
+    ]
+    if after:
+        cells.append(nbformat.v4.new_markdown_cell(after))
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+HOW_TO_REVIEW = """\
+**How to review / 审核方法.** The table below (a raw CSV cell tagged `labels`) has one row per distinct text.
+
+1. Read `text`. If the pre-filled `label` (the model's guess) is wrong, replace it with the right code from the
+   list below; add other causes the text names to `secondary` (codes separated by `|`).
+   如果预填的 `label` 不对，请改为正确的代码；文本提到的其他原因可填入 `secondary`（用 `|` 分隔）。
+2. Put `yes` in `reviewed` for **every row you confirmed or changed**. Rows without `yes` are ignored:
+   an unreviewed guess is never trained on as if it were a human label.
+   对已确认或已修改的每一行，在 `reviewed` 列填 `yes`；未填写的行不会用于训练。
+3. Keep the CSV intact: a text containing a comma or a quote stays inside its double quotes.
+   `guess`, `confidence`, `margin`, `project`, `indicator` and `deviation_id` are information only.
+4. Save, then run `piancha retrain {name}` (or upload the file to `/v1/retrain`). Move the file into
+   `notebooks/` to keep your labels for every later `piancha train`.
+"""
+
+
+def write_queue_notebook(
+    queue: pd.DataFrame,
+    path: Path,
+    *,
+    model_version: str | None = None,
+    source: str = "",
+    overwrite: bool = False,
+) -> Path:
+    """Write a review queue as a labelling notebook (never over an existing file unless `overwrite`)."""
+    path = Path(path)
+    if path.suffix.lower() != ".ipynb":
+        raise PianchaError(f"{path}: the review queue is a notebook; name it *.ipynb / 输出文件须为 .ipynb")
+    if path.exists() and not overwrite:
+        raise PianchaError(f"{path}: already exists (it may hold your edits); choose another --output / 文件已存在")
+    abstained = int(queue["abstained"].sum()) if "abstained" in queue else 0
+    intro = (
+        "# Review queue / 待审核文本\n\n"
+        f"{len(queue)} texts the model is least sure of ({abstained} abstained, then the smallest margin between "
+        f"its first two codes), from {source or 'the given texts'}; model `{model_version}`, written "
+        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.\n\n" + HOW_TO_REVIEW.format(name=path.name)
+    )
+    nb = labelling_notebook(intro, queue, QUEUE_COLUMNS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+    log.info("review queue of %d texts written to %s", len(queue), path)
+    return path
+
+
+def count_reviewed(path: Path) -> tuple[int, int]:
+    """(rows marked reviewed, all rows) of a labelled file; a table without a `reviewed` column counts whole."""
+    reviewed = total = 0
+    for table in read_tables(Path(path)):
+        columns = [str(c).strip().lower() for c in table.frame.columns]
+        total += len(table.frame)
+        if "reviewed" not in columns:
+            reviewed += len(table.frame)
+            continue
+        marks = table.frame.iloc[:, columns.index("reviewed")].fillna("").astype(str).str.strip().str.lower()
+        reviewed += int(marks.isin(_TRUE).sum())
+    return reviewed, total
+
+
+def retraining_corpus(paths: Sequence[Path], corrections: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The repository corpus, then stored human corrections, then `paths` (later layers win, as /v1/retrain)."""
+    with tempfile.TemporaryDirectory(prefix="piancha-retrain-") as tmp:
+        layers = [Path(p) for p in paths]
+        if corrections is not None and len(corrections):
+            stored = Path(tmp) / "stored-corrections.csv"
+            corrections.to_csv(stored, index=False)
+            layers.insert(0, stored)
+        return load_corpus(overrides=layers)

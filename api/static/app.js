@@ -409,6 +409,9 @@ function setupForms() {
       button.disabled = false;
     }
   });
+  $("#only-low").addEventListener("change", (event) => {
+    $("#deviations-table").classList.toggle("only-low", event.target.checked);
+  });
   $("#document-select").addEventListener("change", (event) => {
     if (event.target.value) openDocument(event.target.value).catch(showError);
   });
@@ -469,22 +472,23 @@ function drawGroups(rows, groupBy) {
       hovertemplate: `%{y}<br>${nameOf(code)} ${code}：%{x} 条，扣分 %{customdata}<extra></extra>`,
     };
   });
+  const legendRows = Math.ceil(traces.length / 5);
   const layout = {
     barmode: "stack",
     font: FONT,
-    height: Math.max(360, 34 * groups.length + 140),
-    margin: { l: 10, r: 10, t: 10, b: 40 },
-    xaxis: { title: { text: "偏差条数" }, dtick: 1, rangemode: "tozero" },
+    height: 110 + 22 * legendRows + 36 * groups.length,
+    margin: { l: 10, r: 10, t: 10, b: 50 },
+    bargap: 0.3,
+    xaxis: { title: { text: "偏差条数" }, rangemode: "tozero" },
     yaxis: {
       automargin: true,
       tickmode: "array",
       tickvals: groups,
       ticktext: groups.map((g) => shortName(g)),
     },
-    legend: { orientation: "h", y: -0.12, x: 0, yanchor: "top", traceorder: "normal" },
+    legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom", traceorder: "normal" },
   };
-  if (Math.max(0, ...totals.values()) > 20) delete layout.xaxis.dtick;
-  layout.height += 30 * Math.ceil(traces.length / 5);
+  if (Math.max(0, ...totals.values()) <= 20) layout.xaxis.dtick = 1;
   $("#chart-groups-title").textContent = `各${GROUP_NAMES[groupBy] || groupBy}的原因频次（堆积）`;
   Plotly.react("chart-groups", traces, layout, PLOT_CONFIG);
 }

@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -59,53 +60,41 @@ def e2e_model_root(trained, tmp_path_factory) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
-def server(e2e_model_root, tmp_path_factory) -> Iterator[str]:
+@contextmanager
+def running_server(model_root: Path, db: Path, name: str, **env: str) -> Iterator[str]:
     """`python -m uvicorn api.main:create_app --factory` on a free loopback port; yields its base URL."""
     port = _free_port()
-    db = tmp_path_factory.mktemp("e2e-db") / "piancha.sqlite"
     SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
-    log_path = SCREENSHOTS.parent / "e2e-server.log"
-    env = {
-        **os.environ,
-        "PIANCHA_MODEL_DIR": str(e2e_model_root),
+    log_path = SCREENSHOTS.parent / f"e2e-{name}.log"
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PIANCHA_")},
+        "PIANCHA_MODEL_DIR": str(model_root),
         "PIANCHA_DATABASE_URL": f"sqlite:///{db}",
         "PIANCHA_API_KEY": API_KEY,
         "PIANCHA_LOAD_SEED": "false",
         "PYTHONUNBUFFERED": "1",
+        **env,
     }
-    env.pop("PIANCHA_ABSTAIN_THRESHOLD", None)
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "api.main:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
+    cmd = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory"]
+    cmd += ["--host", "127.0.0.1", "--port", str(port)]
     with log_path.open("wb") as log:
-        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(cmd, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                pytest.fail(
-                    f"the server exited with code {process.returncode}; see {log_path}:\n{log_path.read_text()[-3000:]}"
-                )
-            try:
-                with urllib.request.urlopen(f"{base}/readyz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"the server was not ready within 120 s; see {log_path}")
-            time.sleep(0.3)
         try:
+            deadline = time.monotonic() + 120
+            while True:
+                if process.poll() is not None:
+                    tail = log_path.read_text(errors="replace")[-3000:]
+                    pytest.fail(f"the server exited with code {process.returncode}; see {log_path}:\n{tail}")
+                try:
+                    with urllib.request.urlopen(f"{base}/readyz", timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except (urllib.error.URLError, ConnectionError, TimeoutError):
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"the server was not ready within 120 s; see {log_path}")
+                time.sleep(0.3)
             yield base
         finally:
             process.terminate()
@@ -114,6 +103,14 @@ def server(e2e_model_root, tmp_path_factory) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture(scope="session")
+def server(e2e_model_root, tmp_path_factory) -> Iterator[str]:
+    """The dashboard's server over a private model directory and an empty SQLite database."""
+    db = tmp_path_factory.mktemp("e2e-db") / "piancha.sqlite"
+    with running_server(e2e_model_root, db, "server") as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -151,8 +148,15 @@ class PageProblems:
 
 
 @pytest.fixture
-def page(browser, server):
+def base_url(server) -> str:
+    """The server the `page` fixture opens (a test module may override this fixture)."""
+    return server
+
+
+@pytest.fixture
+def page(browser, base_url):
     """A fresh page on the dashboard; prompts get the API key, confirms are accepted; fails on page errors."""
+    server = base_url
     context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN", accept_downloads=True)
     page = context.new_page()
     problems = PageProblems(server)

@@ -195,7 +195,7 @@ def summarise(
         rows.append(SummaryRow(group, code, names[code], n, 0.0, round(lost or 0.0, 2), forms, example))
     for r in rows:
         r.share = r.count / totals[r.group]
-    rows.sort(key=lambda r: (_order(r.group), -r.count, r.label))
+    rows.sort(key=lambda r: (r.group is None, r.group or "", -r.count, r.label))  # groups by name, codes by count
     counted = defaultdict(int, {(r.group, r.label): r.count for r in rows})
     groups = [
         GroupTotal(

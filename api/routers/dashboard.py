@@ -64,8 +64,8 @@ def vendor_plotly(request: Request) -> Response:
 
 @router.get("/static/{name}", summary="A dashboard asset")
 def static_asset(name: str, request: Request) -> Response:
-    """One file of api/static/ (flat: no sub-folders, so no path can leave it)."""
-    path = STATIC_DIR / name
-    if "/" in name or "\\" in name or name.startswith(".") or path.suffix not in ASSET_TYPES or not path.is_file():
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no asset {name!r} / 资源不存在")
-    return _asset(path, request, max_age=0)
+    """One file of api/static/, looked up among the folder's own files, so no name can reach outside it."""
+    assets = {p.name: p for p in STATIC_DIR.iterdir() if p.suffix in ASSET_TYPES and p.is_file()}
+    if name not in assets:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no asset {name[:100]!r} / 资源不存在")
+    return _asset(assets[name], request, max_age=0)

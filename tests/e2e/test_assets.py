@@ -48,6 +48,9 @@ def test_plotly_comes_from_the_installed_package_gzipped(client):
     assert len(gzip.compress(raw)) > 0
 
 
-@pytest.mark.parametrize("name", ["..%2Fmain.py", ".hidden.js", "missing.js", "dashboard.py", "app.js%00.css"])
+@pytest.mark.parametrize(
+    "name",
+    ["..%2Fmain.py", "..%2F..%2Fpyproject.toml", ".hidden.js", "missing.js", "app.js%00.css", "a" * 5000 + ".js"],
+)
 def test_only_dashboard_assets_are_served(client, name):
     assert client.get(f"/static/{name}").status_code == 404

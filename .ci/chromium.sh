@@ -3,8 +3,16 @@
 # Never downloads a browser build of its own: Playwright drives /usr/bin/chromium.
 set -euo pipefail
 
-if [ -x /usr/bin/chromium ] && /usr/bin/chromium --version >/dev/null 2>&1; then
-  echo "chromium present: $(/usr/bin/chromium --version)" >&2
+# fonts-noto-cjk renders the Chinese labels in the screenshots the tests save.
+packages=(chromium fonts-noto-cjk)
+
+installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
+version() { /usr/bin/chromium --version 2>/dev/null; }
+
+all=1
+for p in "${packages[@]}"; do installed "$p" || all=0; done
+if [ "$all" -eq 1 ] && [ -x /usr/bin/chromium ]; then
+  echo "chromium present: $(version)" >&2
   exit 0
 fi
 
@@ -15,6 +23,5 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-# Debian's chromium pulls fonts-liberation; fonts-noto-cjk renders the Chinese labels in screenshots.
-apt-get install -y -q --no-install-recommends chromium fonts-noto-cjk fonts-liberation
-echo "chromium installed: $(/usr/bin/chromium --version)" >&2
+apt-get install -y -q --no-install-recommends "${packages[@]}"
+echo "chromium installed: $(version)" >&2

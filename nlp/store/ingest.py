@@ -205,7 +205,38 @@ def _form_row(form: Form, position: int, model_version: str | None, verdicts: di
         lost = _lost(ind.weight, ind.score)
         ind.reason_missing = bool(lost is not None and lost > 0 and i not in explained)
     row.indicators.extend(indicators)
+    flagged = sum(i.reason_missing for i in indicators)
+    row.indicators.extend(_untied_missing(form, flagged, len(indicators), group))
     return row
+
+
+def _untied_missing(form: Form, flagged: int, position: int, group: dict[str, Any]) -> list[IndicatorRow]:
+    """Lossy value rows beyond the texts given, when the reader could not tie every value row to a name.
+
+    PDF text often lists 分值/得分 rows apart from the 三级指标 names (Form.value_rows). The form still shows
+    how many rows lost points; as in nlp.forms.checks.audit, those beyond the number of explained indicators
+    are missing reasons. The ones not already flagged on a named indicator are stored unnamed; which lossy
+    rows they are is not known, so the last ones stand for them.
+    """
+    lossy = [r for r in form.value_rows if (_lost(r.weight, r.score) or 0) > 0]
+    explained = len({d.indicator for d in form.deviations if _has_text(d.text)})
+    extra = max(0, len(lossy) - explained) - flagged
+    unexplained = lossy[len(lossy) - extra :] if extra > 0 else []
+    return [
+        IndicatorRow(
+            position=position + k,
+            name="",
+            level1=r.level1,
+            level2=r.level2,
+            target=r.target,
+            actual=r.actual,
+            weight=r.weight,
+            score=r.score,
+            reason_missing=True,
+            **group,
+        )
+        for k, r in enumerate(unexplained)
+    ]
 
 
 def _digest(data: bytes) -> str:

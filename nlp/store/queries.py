@@ -22,6 +22,10 @@ from nlp.taxonomy import load_taxonomy
 log = logging.getLogger(__name__)
 
 
+UNNAMED = "（未对应到三级指标的扣分行）"
+"""How a missing reason shows when the reader could not tie the lossy value row to an indicator name."""
+
+
 def _utc(moment: datetime | None) -> datetime | None:
     """SQLite hands timestamps back without a zone; every stored one is UTC."""
     if moment is None or moment.tzinfo is not None:
@@ -163,7 +167,7 @@ def get_document(store: Store, document_id: int) -> DocumentDetail:
                 total_score=f.total_score,
                 grade=f.grade,
                 deviations=[DeviationInfo.of(d) for d in f.deviations],
-                missing_reasons=[i.name for i in f.indicators if i.reason_missing],
+                missing_reasons=[i.name or UNNAMED for i in f.indicators if i.reason_missing],
                 warnings=list(f.warnings or []),
             )
             for f in doc.forms

@@ -26,6 +26,7 @@ from nlp.store import (
     set_label,
 )
 from nlp.store.models import DeviationRow
+from nlp.store.queries import UNNAMED
 from tests.store.conftest import StubModel, hand_built_seed, snapshot
 
 
@@ -216,3 +217,19 @@ def test_delete_document_removes_everything_parsed_from_it(store, stub_model) ->
     }
     with pytest.raises(NotFoundError):
         delete_document(store, result.document_id)
+
+
+def test_lossy_value_rows_not_tied_to_names_count_as_missing_reasons(store, stub_model) -> None:
+    form = _one_form(
+        Deviation("完成率", "由于资金未到位"),
+        Deviation("及时率", "由于资金未到位"),
+        indicators=[Indicator(None, None, n) for n in ("完成率", "及时率", "合格率", "满意度")],
+    )
+    form.value_rows = [
+        Indicator(None, "数量指标", "", weight=10.0, score=6.0),
+        Indicator(None, None, "", weight=10.0, score=10.0),
+        Indicator(None, None, "", weight=10.0, score=9.0),
+        Indicator(None, "满意度指标", "", weight=10.0, score=8.0),
+    ]  # three rows lost points, two names have a text: one reason is missing
+    result = ingest_forms(store, [form], stub_model, file_name="pdf-text.txt")
+    assert get_document(store, result.document_id).form_list[0].missing_reasons == [UNNAMED]

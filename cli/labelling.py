@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import typer
 from rich.console import Console
@@ -26,6 +27,7 @@ from nlp.model import CANDIDATES
 from nlp.registry import load_model
 from nlp.review import (
     DEFAULT_LIMIT,
+    checked_output,
     count_reviewed,
     read_texts,
     retraining_corpus,
@@ -200,16 +202,12 @@ def audit_labels_command(
     kind = classifier
     if only and not paths:
         raise PianchaError("--only needs labelled files to audit / 需要指定标注文件")
-    if output is not None and output.suffix.lower() != ".ipynb":
-        raise PianchaError(f"{output}: the audit notebook must be named *.ipynb / 输出文件须为 .ipynb")
-    if output is not None and output.exists() and not overwrite:
-        raise PianchaError(f"{output}: already exists (it may hold your edits); choose another --output / 文件已存在")
+    if output is not None:
+        checked_output(output, overwrite)
     corpus = load_corpus(paths) if only else load_corpus(overrides=paths or [])
     err_console.print(f"auditing {len(corpus)} labelled examples ({kind}, out of fold)…")
     report = audit_labels(corpus, kind)
     if output is not None:
-        import nbformat
-
         nbformat.write(audit_notebook(report, corpus, top), str(output))
     if as_json:
         typer.echo(_audit_json(report, top))

@@ -209,6 +209,16 @@ HOW_TO_REVIEW = """\
 """
 
 
+def checked_output(path: Path, overwrite: bool = False) -> Path:
+    """Where to write a labelling notebook: an .ipynb name, and never an existing file unless `overwrite`."""
+    path = Path(path)
+    if path.suffix.lower() != ".ipynb":
+        raise PianchaError(f"{path}: a labelling notebook must be named *.ipynb / 输出文件须为 .ipynb")
+    if path.exists() and not overwrite:
+        raise PianchaError(f"{path}: already exists (it may hold your edits); choose another --output / 文件已存在")
+    return path
+
+
 def write_queue_notebook(
     queue: pd.DataFrame,
     path: Path,
@@ -218,11 +228,7 @@ def write_queue_notebook(
     overwrite: bool = False,
 ) -> Path:
     """Write a review queue as a labelling notebook (never over an existing file unless `overwrite`)."""
-    path = Path(path)
-    if path.suffix.lower() != ".ipynb":
-        raise PianchaError(f"{path}: the review queue is a notebook; name it *.ipynb / 输出文件须为 .ipynb")
-    if path.exists() and not overwrite:
-        raise PianchaError(f"{path}: already exists (it may hold your edits); choose another --output / 文件已存在")
+    path = checked_output(path, overwrite)
     abstained = int(queue["abstained"].sum()) if "abstained" in queue else 0
     intro = (
         "# Review queue / 待审核文本\n\n"

@@ -59,6 +59,9 @@ def print_train_result(result: TrainResult) -> None:
     console.print(f"candidates (CV macro-F1): {meta['candidates_cv_macro_f1']} → {meta['classifier']}")
     _print_metrics("cross-validated", meta["metrics"]["cv"])
     console.print(f"held-out 20%: macro-F1 {meta['metrics']['held_out']['macro_f1']:.4f}")
+    if meta["metrics"].get("unseen_sectors"):
+        u = meta["metrics"]["unseen_sectors"]
+        console.print(f"sectors never seen in training ({u['sectors']} sectors): macro-F1 {u['macro_f1']:.4f}")
     if meta["metrics"].get("transfer_to_seed"):
         t = meta["metrics"]["transfer_to_seed"]
         console.print(

@@ -19,7 +19,7 @@ from sklearn.metrics import (
     f1_score,
     precision_recall_fscore_support,
 )
-from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.model_selection import GroupKFold, StratifiedKFold, train_test_split
 
 from nlp import registry
 from nlp.errors import LabelDataError, ModelError
@@ -125,6 +125,24 @@ def held_out_metrics(corpus: pd.DataFrame, kind: str, fraction: float = 0.2) -> 
     return score(test["label"].to_numpy(), pipeline.predict_proba(test["text"].tolist()), list(pipeline.classes_))
 
 
+def unseen_sector_metrics(corpus: pd.DataFrame, kind: str, groups: int = 5) -> dict[str, Any] | None:
+    """Cross-validation where each fold's test sectors are never seen in training (GroupKFold by sector)."""
+    known = corpus[corpus["sector"].astype(bool)]
+    if known["sector"].nunique() < groups:
+        return None
+    texts, labels = known["text"].tolist(), known["label"].to_numpy()
+    classes = sorted(set(labels))
+    probabilities = np.zeros((len(known), len(classes)))
+    index = {c: i for i, c in enumerate(classes)}
+    for train_idx, test_idx in GroupKFold(n_splits=groups).split(texts, labels, known["sector"]):
+        pipeline = build_pipeline(kind).fit([texts[i] for i in train_idx], labels[train_idx])
+        cols = [index[c] for c in pipeline.classes_]
+        probabilities[np.ix_(test_idx, cols)] = pipeline.predict_proba([texts[i] for i in test_idx])
+    metrics = score(labels, probabilities, classes)
+    metrics["n"], metrics["sectors"] = int(len(known)), int(known["sector"].nunique())
+    return metrics
+
+
 def transfer_metrics(corpus: pd.DataFrame, kind: str) -> dict[str, Any] | None:
     """Train on everything but the seed forms' texts, score on the seed (an unseen department)."""
     seed = corpus["source"] == "seed"
@@ -194,6 +212,7 @@ def train(
     kind, candidate_scores, cv = select_model(corpus, candidates)
     held_out = held_out_metrics(corpus, kind)
     transfer = transfer_metrics(corpus, kind)
+    unseen_sectors = unseen_sector_metrics(corpus, kind)
     pipeline = build_pipeline(kind).fit(corpus["text"].tolist(), corpus["label"])
     digest = data_hash(corpus)
     now = datetime.now(timezone.utc)
@@ -210,7 +229,7 @@ def train(
         "label_set": list(pipeline.classes_),
         "abstain_threshold": threshold,
         "abstain_margin": DEFAULT_MARGIN,
-        "metrics": {"cv": cv, "held_out": held_out, "transfer_to_seed": transfer},
+        "metrics": {"cv": cv, "held_out": held_out, "unseen_sectors": unseen_sectors, "transfer_to_seed": transfer},
         "libraries": library_versions(),
     }
     model = CauseModel(pipeline, version=version, threshold=threshold, metadata=metadata)
@@ -236,6 +255,12 @@ def render_report(meta: dict[str, Any]) -> str:
         f"- {FOLDS}-fold cross-validated macro-F1 **{cv['macro_f1']:.4f}**, accuracy {cv['accuracy']:.4f}",
         f"- held-out 20% split macro-F1 **{held['macro_f1']:.4f}**, accuracy {held['accuracy']:.4f}",
     ]
+    unseen = meta["metrics"].get("unseen_sectors")
+    if unseen:
+        lines.append(
+            f"- sectors never seen in training ({unseen['sectors']} sectors in 5 groups, GroupKFold): "
+            f"macro-F1 {unseen['macro_f1']:.4f}, accuracy {unseen['accuracy']:.4f}"
+        )
     transfer = meta["metrics"].get("transfer_to_seed")
     if transfer:
         lines.append(

@@ -7,8 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from swagger_ui_bundle import swagger_ui_path
 
 from api.routers import categories, classify, dashboard, documents, health, labels, models, stats
 from api.serving import ModelHolder, RetrainJobs
@@ -44,7 +47,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.jobs.shutdown()
         app.state.store.close()
 
-    app = FastAPI(title="piancha", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="piancha", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
+    app.mount("/docs-assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        """Swagger UI served from the installed swagger-ui-bundle package: works offline."""
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="piancha API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
+
     app.state.settings = settings
     app.state.models = ModelHolder(settings.model_dir, threshold=settings.abstain_threshold)
     app.state.jobs = RetrainJobs(app.state.models, corrections=lambda: export_labels(app.state.store))

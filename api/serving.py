@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from nlp.corpus import load_corpus
+from nlp.corpus import retraining_corpus
 from nlp.model import CauseModel
 from nlp.registry import activate, load_model
 from nlp.training import train
@@ -105,13 +105,7 @@ class RetrainJobs:
     def _run(self, job: RetrainJob, force: bool) -> None:
         job.status = "running"
         try:
-            layers = list(job.files)
-            corrections = self.corrections() if self.corrections else None
-            if corrections is not None and len(corrections):
-                stored = job.folder / "0-stored-corrections.csv"
-                corrections.to_csv(stored, index=False)
-                layers.insert(0, stored)
-            corpus = load_corpus(overrides=layers)
+            corpus = retraining_corpus(job.files, self.corrections() if self.corrections else None)
             result = train(corpus, root=self.holder.root, force=force)
             job.version, job.promoted, job.reason = result.version, result.promoted, result.reason
             job.metrics = {

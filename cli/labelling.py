@@ -20,7 +20,7 @@ from cli.errors import err_console, exits_on_bad_input
 from cli.main import app
 from nlp import registry
 from nlp.audit import MIN_EXAMPLES, audit_labels, audit_notebook
-from nlp.corpus import load_corpus
+from nlp.corpus import load_corpus, retraining_corpus
 from nlp.errors import ModelError, PianchaError
 from nlp.learning_curve import FRACTIONS, attach_to_version, learning_curve, verdict
 from nlp.model import CANDIDATES
@@ -30,7 +30,6 @@ from nlp.review import (
     checked_output,
     count_reviewed,
     read_texts,
-    retraining_corpus,
     review_queue,
     stored_texts,
     write_queue_notebook,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 
 LABELS_TAG = "labels"
 COLUMNS = ["text", "label", "secondary", "source", "sector", "origin"]
-_TRUE = {"1", "true", "yes", "y", "x", "✓", "✔", "是", "已审核", "reviewed"}
+REVIEWED_MARKS = {"1", "true", "yes", "y", "x", "✓", "✔", "是", "已审核", "reviewed"}
 _TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
 
 
@@ -105,7 +106,7 @@ def _validated_rows(table: LabelledTable) -> pd.DataFrame:
     out = []
     for i, row in enumerate(frame.to_dict("records"), start=1):
         where = f"{table.where}, row {i}"
-        if "reviewed" in frame.columns and str(row["reviewed"]).strip().lower() not in _TRUE:
+        if "reviewed" in frame.columns and str(row["reviewed"]).strip().lower() not in REVIEWED_MARKS:
             continue
         text = str(row["text"]).strip()
         label = str(row["label"]).strip()
@@ -172,3 +173,14 @@ def load_corpus(paths: Sequence[Path] | None = None, overrides: Sequence[Path] =
         raise LabelDataError("no labelled examples found / 未找到标注数据")
     log.info("loaded %d labelled examples from %d files", len(corpus), len(base_paths) + len(overrides))
     return corpus.reset_index(drop=True)
+
+
+def retraining_corpus(paths: Sequence[Path], corrections: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The repository corpus, then stored human corrections, then `paths` (later layers win, as /v1/retrain)."""
+    with tempfile.TemporaryDirectory(prefix="piancha-retrain-") as tmp:
+        layers = [Path(p) for p in paths]
+        if corrections is not None and len(corrections):
+            stored = Path(tmp) / "stored-corrections.csv"
+            corrections.to_csv(stored, index=False)
+            layers.insert(0, stored)
+        return load_corpus(overrides=layers)

@@ -2,13 +2,12 @@
 
 queue = review_queue(model, stored_texts(store), limit=50)   # abstained first, then the smallest margins
 write_queue_notebook(queue, "review.ipynb", model_version=model.version)
-corpus = retraining_corpus(["review.ipynb"], export_labels(store))   # then nlp.training.train(corpus, …)
+corpus = retraining_corpus(["review.ipynb"], export_labels(store))   # nlp.corpus; then nlp.training.train
 """
 
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,7 +16,7 @@ import nbformat
 import pandas as pd
 from sqlalchemy import or_, select
 
-from nlp.corpus import _TRUE, LABELS_TAG, load_corpus, read_tables
+from nlp.corpus import LABELS_TAG, REVIEWED_MARKS, read_tables
 from nlp.errors import PianchaError, TextError
 from nlp.model import CauseModel
 from nlp.store.models import DeviationRow
@@ -253,16 +252,5 @@ def count_reviewed(path: Path) -> tuple[int, int]:
             reviewed += len(table.frame)
             continue
         marks = table.frame.iloc[:, columns.index("reviewed")].fillna("").astype(str).str.strip().str.lower()
-        reviewed += int(marks.isin(_TRUE).sum())
+        reviewed += int(marks.isin(REVIEWED_MARKS).sum())
     return reviewed, total
-
-
-def retraining_corpus(paths: Sequence[Path], corrections: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The repository corpus, then stored human corrections, then `paths` (later layers win, as /v1/retrain)."""
-    with tempfile.TemporaryDirectory(prefix="piancha-retrain-") as tmp:
-        layers = [Path(p) for p in paths]
-        if corrections is not None and len(corrections):
-            stored = Path(tmp) / "stored-corrections.csv"
-            corrections.to_csv(stored, index=False)
-            layers.insert(0, stored)
-        return load_corpus(overrides=layers)

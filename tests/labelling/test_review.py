@@ -8,13 +8,12 @@ import nbformat
 import pandas as pd
 import pytest
 
-from nlp.corpus import LABELS_TAG, load_corpus, read_notebook_tables
+from nlp.corpus import LABELS_TAG, load_corpus, read_notebook_tables, retraining_corpus
 from nlp.errors import LabelDataError, PianchaError
 from nlp.registry import list_versions, load_model, read_metadata
 from nlp.review import (
     QUEUE_COLUMNS,
     count_reviewed,
-    retraining_corpus,
     review_queue,
     stored_texts,
     write_queue_notebook,

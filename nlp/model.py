@@ -224,6 +224,9 @@ class CauseModel:
         self._feature_names = np.concatenate(
             [features["words"].named_steps["tfidf"].get_feature_names_out(), features["chars"].get_feature_names_out()]
         ).astype(object)
+        n_words = len(features["words"].named_steps["tfidf"].vocabulary_)
+        # A single character (采, 失) explains nothing to a reader: evidence is words and longer character n-grams.
+        self._explains = np.array([j < n_words or len(name) > 1 for j, name in enumerate(self._feature_names)])
         self._features = features_function(pipeline.named_steps["features"])
         self._proba = probability_function(pipeline.named_steps["classify"])
         weights = linear_weights(pipeline.named_steps["classify"])
@@ -268,7 +271,7 @@ class CauseModel:
     def _evidence(self, vector: Any, class_index: int, k: int) -> list[Evidence]:
         """The n-grams of one vectorised text that weigh most towards a class."""
         vector = vector.tocsr()
-        contributions = vector.data * self._weights[class_index, vector.indices]
+        contributions = vector.data * self._weights[class_index, vector.indices] * self._explains[vector.indices]
         chosen: list[Evidence] = []
         for j in np.argsort(contributions)[::-1]:
             if contributions[j] <= 0 or len(chosen) >= k:

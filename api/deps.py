@@ -17,12 +17,12 @@ def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_holder(request: Request) -> ModelHolder:
+async def get_holder(request: Request) -> ModelHolder:
     return request.app.state.models
 
 
-def get_model(holder: ModelHolder = Depends(get_holder)) -> CauseModel:
-    """The model serving now; 503 while none is loaded."""
+async def get_model(holder: ModelHolder = Depends(get_holder)) -> CauseModel:
+    """The model serving now; 503 while none is loaded (async: no thread hop on the hot path)."""
     if not holder.ready:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "model not loaded yet / 模型尚未加载")
     return holder.model

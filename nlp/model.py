@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -97,26 +96,28 @@ def tfidf_function(vectoriser: TfidfVectorizer) -> Callable[[Sequence[str]], spa
     analyse, vocabulary, idf = vectoriser.build_analyzer(), vectoriser.vocabulary_, vectoriser.idf_
     if vectoriser.norm != "l2" or not vectoriser.use_idf or vectoriser.binary:
         return vectoriser.transform
+    lookup = vocabulary.get
 
     def transform(texts: Sequence[str]) -> sparse.csr_matrix:
-        indptr, indices, data = [0], [], []
+        indices: list[int] = []
+        indptr = [0]
         for text in texts:
-            counts = Counter(j for j in map(vocabulary.get, analyse(text)) if j is not None)
-            columns = np.fromiter(sorted(counts), dtype=np.int64, count=len(counts))
-            values = np.array([counts[j] for j in columns], dtype=np.float64)
-            if vectoriser.sublinear_tf:
-                values = np.log(values) + 1
-            values *= idf[columns]
-            length = np.sqrt(values @ values)
-            if length > 0:
-                values /= length
-            indices.append(columns)
-            data.append(values)
-            indptr.append(indptr[-1] + len(columns))
-        return sparse.csr_matrix(
-            (np.concatenate(data) if data else [], np.concatenate(indices) if indices else [], indptr),
+            indices.extend(j for j in map(lookup, analyse(text)) if j is not None)
+            indptr.append(len(indices))
+        counts = sparse.csr_matrix(
+            (np.ones(len(indices)), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
             shape=(len(texts), len(idf)),
         )
+        counts.sum_duplicates()  # repeated n-grams of a text become one count
+        if vectoriser.sublinear_tf:
+            np.log(counts.data, out=counts.data)
+            counts.data += 1
+        counts.data *= idf[counts.indices]
+        per_row = np.diff(counts.indptr)
+        rows = np.repeat(np.arange(len(texts)), per_row)
+        lengths = np.sqrt(np.bincount(rows, weights=counts.data**2, minlength=len(texts)))
+        counts.data /= np.repeat(np.where(lengths > 0, lengths, 1.0), per_row)
+        return counts
 
     return transform
 

@@ -12,8 +12,10 @@ router = APIRouter(prefix="/v1/classify", tags=["classify"])
 
 
 @router.post("", response_model=ClassifyResponse, summary="Classify one deviation text")
-def classify(body: ClassifyRequest, model: CauseModel = Depends(get_model)) -> dict:
-    """The cause code, 中文名, confidence, ranking, cause/measure parts and evidence of one text."""
+async def classify(body: ClassifyRequest, model: CauseModel = Depends(get_model)) -> dict:
+    """The cause code, 中文名, confidence, ranking, cause/measure parts and evidence of one text.
+
+    About a millisecond of CPU: it runs on the event loop rather than paying a thread hop."""
     return model.classify(body.text).to_dict()
 
 

@@ -23,6 +23,7 @@ from nlp.text import check_text, normalise, split_cause_measure
 
 CANDIDATES = ("logreg", "svc", "cnb")
 DEFAULT_THRESHOLD = 0.35
+"""Used only when a model's metadata has no threshold of its own (training chooses one)."""
 DEFAULT_MARGIN = 0.0
 
 

@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 FOLDS = 5
 SEED = 20231
 GATE_TOLERANCE = 0.01
-COVERAGE_THRESHOLDS = (0.0, 0.2, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8)
+COVERAGE_THRESHOLDS = (0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8)
+TARGET_ACCURACY = 0.90
+"""The abstain threshold is the lowest one at which cross-validated accuracy on the answered texts reaches this."""
 
 
 def data_hash(corpus: pd.DataFrame) -> str:
@@ -170,6 +172,14 @@ def library_versions() -> dict[str, str]:
     }
 
 
+def choose_threshold(coverage: list[dict[str, Any]], target: float = TARGET_ACCURACY) -> float:
+    """The lowest threshold whose answered texts are at least `target` accurate (cross-validated)."""
+    for row in coverage:
+        if row["accuracy"] is not None and row["accuracy"] >= target:
+            return float(row["threshold"])
+    return DEFAULT_THRESHOLD
+
+
 @dataclass
 class TrainResult:
     """What one training run produced and whether it became current."""
@@ -206,10 +216,12 @@ def train(
     force: bool = False,
     candidates: tuple[str, ...] = CANDIDATES,
     sources: list[str] | None = None,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
 ) -> TrainResult:
     """Select, evaluate, fit on all data, save a version and promote it if it passes the gate."""
     kind, candidate_scores, cv = select_model(corpus, candidates)
+    if threshold is None:
+        threshold = choose_threshold(cv["coverage"])
     held_out = held_out_metrics(corpus, kind)
     transfer = transfer_metrics(corpus, kind)
     unseen_sectors = unseen_sector_metrics(corpus, kind)
@@ -228,6 +240,7 @@ def train(
         "sources": sources or sorted(set(corpus["origin"].str.split(",").str[0])),
         "label_set": list(pipeline.classes_),
         "abstain_threshold": threshold,
+        "abstain_threshold_rule": f"lowest with cross-validated accuracy ≥ {TARGET_ACCURACY} on answered texts",
         "abstain_margin": DEFAULT_MARGIN,
         "metrics": {"cv": cv, "held_out": held_out, "unseen_sectors": unseen_sectors, "transfer_to_seed": transfer},
         "libraries": library_versions(),
@@ -282,6 +295,9 @@ def render_report(meta: dict[str, Any]) -> str:
     lines += [
         "",
         "## Accuracy vs coverage (cross-validated, abstain below threshold)",
+        "",
+        f"The model abstains (`other`) below **{meta['abstain_threshold']:.2f}**: "
+        f"{meta.get('abstain_threshold_rule', 'set by hand')}.",
         "",
         "| threshold | coverage | accuracy |",
         "|---|---|---|",

@@ -14,11 +14,12 @@ from rich.table import Table
 from api.settings import get_settings
 from cli.errors import exits_on_bad_input
 from cli.main import app
-from nlp.corpus import load_corpus
+from nlp.corpus import load_corpus, read_table
 from nlp.errors import PianchaError
 from nlp.model import CauseModel
 from nlp.registry import load_model
 from nlp.taxonomy import load_taxonomy
+from nlp.text import check_text
 from nlp.training import TrainResult, score, train
 
 console = Console()
@@ -78,17 +79,14 @@ def _classify_frame(model: CauseModel, frame: pd.DataFrame, column: str, source:
     if column not in frame.columns:
         raise PianchaError(f"{source}: no column {column!r}; columns are {list(frame.columns)} / 缺少文本列")
     texts = frame[column].fillna("").astype(str).tolist()
+    for i, text in enumerate(texts):
+        check_text(text, where=f"{source}, row {i + 2}, column {column!r}")  # row 1 is the header
     out = {k: [] for k in ("label", "label_zh", "confidence", "label_2", "confidence_2", "cause_text", "measure_text")}
     with Progress(console=Console(stderr=True), disable=len(texts) < 2000) as progress:
         task = progress.add_task("classifying", total=len(texts))
         for start in range(0, len(texts), CHUNK):
             chunk = texts[start : start + CHUNK]
-            try:
-                predictions = model.classify_batch(chunk, evidence=0)
-            except PianchaError as exc:
-                bad = next(i for i, t in enumerate(chunk) if _invalid(model, t))
-                raise PianchaError(f"{source}, row {start + bad + 2}, column {column!r}: {exc}") from None
-            for p in predictions:
+            for p in model.classify_batch(chunk, evidence=0):
                 second = p.ranking[1] if len(p.ranking) > 1 else None
                 out["label"].append(p.label)
                 out["label_zh"].append(p.label_zh)
@@ -102,27 +100,6 @@ def _classify_frame(model: CauseModel, frame: pd.DataFrame, column: str, source:
     for key, values in out.items():
         result[key] = values
     return result
-
-
-def _invalid(model: CauseModel, text: str) -> bool:
-    try:
-        model.classify_batch([text], evidence=0)
-    except PianchaError:
-        return True
-    return False
-
-
-def _read_table(path: Path) -> pd.DataFrame:
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        raise PianchaError(f"{path}: no such file / 文件不存在")
-    if suffix == ".csv":
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    if suffix == ".jsonl":
-        return pd.read_json(path, lines=True, dtype=str)
-    if suffix == ".xlsx":
-        return pd.read_excel(path, dtype=str).fillna("")
-    raise PianchaError(f"{path}: unsupported type {suffix!r}; use .csv, .jsonl or .xlsx / 不支持的文件类型")
 
 
 def _write_table(frame: pd.DataFrame, path: Path) -> None:
@@ -153,7 +130,7 @@ def classify_command(
     if input is not None:
         if output is None:
             raise PianchaError("--input needs --output FILE / 需要指定输出文件")
-        frame = _read_table(input)
+        frame = read_table(input)
         _write_table(_classify_frame(model, frame, text_column, input), output)
         console.print(f"{len(frame)} rows classified with model {model.version} → {output}")
         return

@@ -72,27 +72,34 @@ def read_notebook_tables(path: Path) -> list[LabelledTable]:
     return tables
 
 
+TABLE_TYPES = (".csv", ".jsonl", ".xlsx")
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A .csv, .jsonl or .xlsx table, every cell as text; unreadable files raise LabelDataError naming the file."""
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_TYPES:
+        raise LabelDataError(f"{path}: unsupported table type {suffix!r}; use {', '.join(TABLE_TYPES)} / 不支持的类型")
+    if not path.is_file():
+        raise LabelDataError(f"{path}: no such file / 文件不存在")
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        if suffix == ".jsonl":
+            return pd.read_json(path, lines=True, dtype=str)
+        return pd.read_excel(path, dtype=str).fillna("")
+    except Exception as exc:
+        raise LabelDataError(f"{path}: cannot be read / 无法读取: {exc}") from None
+
+
 def read_tables(path: Path) -> list[LabelledTable]:
     """The labelled tables of one file (.csv, .jsonl, .xlsx or .ipynb)."""
     suffix = path.suffix.lower()
-    try:
-        if suffix == ".ipynb":
-            return read_notebook_tables(path)
-        if suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        elif suffix == ".jsonl":
-            frame = pd.read_json(path, lines=True, dtype=str)
-        elif suffix == ".xlsx":
-            frame = pd.read_excel(path, dtype=str).fillna("")
-        else:
-            raise LabelDataError(
-                f"{path}: unsupported labelled-data type {suffix!r}; use .csv, .jsonl, .xlsx or .ipynb"
-            )
-    except LabelDataError:
-        raise
-    except Exception as exc:
-        raise LabelDataError(f"{path}: cannot be read / 无法读取: {exc}") from None
-    return [LabelledTable(frame, path.name)]
+    if suffix == ".ipynb":
+        return read_notebook_tables(path)
+    if suffix not in TABLE_TYPES:
+        raise LabelDataError(f"{path}: unsupported labelled-data type {suffix!r}; use .csv, .jsonl, .xlsx or .ipynb")
+    return [LabelledTable(read_table(path), path.name)]
 
 
 def _validated_rows(table: LabelledTable) -> pd.DataFrame:

@@ -88,3 +88,10 @@ def test_classify_without_a_model_says_to_train(tmp_path, monkeypatch):
     result = runner.invoke(app, ["classify", "系统故障"])
     get_settings.cache_clear()
     assert result.exit_code == 2 and "piancha train" in result.output
+
+
+def test_classify_file_of_unsupported_type_exits_2(cli_env, tmp_path):
+    src = tmp_path / "texts.docx"
+    src.write_bytes(b"PK")
+    result = runner.invoke(app, ["classify", "--input", str(src), "--output", str(tmp_path / "o.csv")])
+    assert result.exit_code == 2 and "unsupported table type '.docx'" in result.output

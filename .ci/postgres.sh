@@ -5,6 +5,17 @@
 set -euo pipefail
 exec 3>&1 1>&2
 
+# The server outlives this script: it must not hold open the pipe `eval "$(...)"` reads from
+# (nor any other descriptor it inherits), or the caller waits for end-of-file forever.
+detached() (
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+  done
+  cd /
+  exec "$@" </dev/null
+)
+
 db_user=${PIANCHA_PG_USER:-piancha}
 db_password=${PIANCHA_PG_PASSWORD:-piancha}
 db_name=${PIANCHA_PG_DATABASE:-piancha_test}
@@ -33,14 +44,14 @@ status=$(pg_lsclusters -h | awk -v v="$version" -v c="$cluster" '$1 == v && $2 =
 if ! grep -q "^listen_addresses = '127.0.0.1'" "$conf"; then
   echo "listen_addresses = '127.0.0.1'" >>"$conf"
   if [ "$status" = "online" ]; then
-    pg_ctlcluster "$version" "$cluster" restart
+    detached pg_ctlcluster "$version" "$cluster" restart
   fi
 fi
 if [ "$status" != "online" ]; then
-  pg_ctlcluster "$version" "$cluster" start
+  detached pg_ctlcluster "$version" "$cluster" start
 fi
 
-psql_admin() { su postgres -s /bin/sh -c "psql -p $port -v ON_ERROR_STOP=1 -tAq $*"; }
+psql_admin() { cd / && su postgres -s /bin/sh -c "psql -p $port -v ON_ERROR_STOP=1 -tAq $*"; }
 for _ in $(seq 1 30); do
   psql_admin "-c 'SELECT 1'" >/dev/null 2>&1 && break
   sleep 1

@@ -11,14 +11,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from nlp.corpus import retraining_corpus
 from nlp.model import CauseModel
 from nlp.registry import activate, load_model
-from nlp.training import train
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +102,9 @@ class RetrainJobs:
         return job
 
     def _run(self, job: RetrainJob, force: bool) -> None:
+        from nlp.corpus import retraining_corpus  # training's imports (pandas, sklearn.model_selection) are
+        from nlp.training import train  # paid by the first retrain, not by the service's start
+
         job.status = "running"
         try:
             corpus = retraining_corpus(job.files, self.corrections() if self.corrections else None)

@@ -6,7 +6,6 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import typer
 from rich.console import Console
@@ -207,6 +206,8 @@ def audit_labels_command(
     err_console.print(f"auditing {len(corpus)} labelled examples ({kind}, out of fold)…")
     report = audit_labels(corpus, kind)
     if output is not None:
+        import nbformat
+
         nbformat.write(audit_notebook(report, corpus, top), str(output))
     if as_json:
         typer.echo(_audit_json(report, top))

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-import nbformat
 import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -20,6 +20,9 @@ from nlp.review import labelling_notebook
 from nlp.taxonomy import load_taxonomy
 from nlp.text import normalise, split_cause_measure
 from nlp.training import FOLDS, fixed_folds, out_of_fold_probabilities
+
+if TYPE_CHECKING:
+    import nbformat
 
 log = logging.getLogger(__name__)
 

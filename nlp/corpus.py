@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 
 from nlp.errors import LabelDataError
@@ -52,6 +51,8 @@ def _markdown_table(source: str, where: str) -> pd.DataFrame:
 
 def read_notebook_tables(path: Path) -> list[LabelledTable]:
     """The `labels`-tagged cells of a notebook (read as JSON with nbformat, never executed)."""
+    import nbformat  # with its JSON-schema validators, a tenth of a second nobody starting the service needs
+
     try:
         nb = nbformat.read(str(path), as_version=4)
     except Exception as exc:  # nbformat raises several unrelated types on bad JSON
@@ -159,6 +160,8 @@ def default_sources() -> list[Path]:
 
 def has_labels(path: Path) -> bool:
     """True when a notebook has at least one `labels`-tagged cell."""
+    import nbformat
+
     try:
         nb = nbformat.read(str(path), as_version=4)
     except Exception:

@@ -10,12 +10,9 @@ import numpy as np
 from scipy import sparse
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.svm import LinearSVC
 
 from nlp.segment import Segmenter
 from nlp.taxonomy import ABSTAIN, load_taxonomy
@@ -65,9 +62,15 @@ def build_classifier(kind: str) -> BaseEstimator:
     """One of the candidate classifiers, with balanced class weights where it takes them."""
     if kind == "logreg":
         return LogisticRegression(C=20.0, class_weight="balanced", max_iter=3000)
+    # the other candidates' modules load only when asked for: a served LogisticRegression never needs them
     if kind == "svc":
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.svm import LinearSVC
+
         return CalibratedClassifierCV(LinearSVC(C=0.5, class_weight="balanced"), method="sigmoid", cv=3)
     if kind == "cnb":
+        from sklearn.naive_bayes import ComplementNB
+
         return ComplementNB(alpha=0.3)
     raise ValueError(f"unknown classifier kind {kind!r}; choose from {CANDIDATES}")
 
@@ -85,6 +88,11 @@ def build_pipeline(kind: str = "logreg") -> Pipeline:
 
 def linear_weights(classifier: BaseEstimator) -> np.ndarray:
     """Per-class feature weights of a fitted classifier (higher pushes towards the class)."""
+    if isinstance(classifier, LogisticRegression):
+        return classifier.coef_
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.naive_bayes import ComplementNB
+
     if isinstance(classifier, CalibratedClassifierCV):
         return np.mean([c.estimator.coef_ for c in classifier.calibrated_classifiers_], axis=0)
     if isinstance(classifier, ComplementNB):
@@ -138,6 +146,13 @@ def probability_function(classifier: BaseEstimator) -> Callable[[Any], np.ndarra
     calibrated SVC), which costs milliseconds per call; the arithmetic below is the same and the
     tests check that it gives the same numbers.
     """
+    if isinstance(classifier, LogisticRegression):
+        if len(classifier.classes_) > 2:
+            coef, intercept = classifier.coef_.T, classifier.intercept_
+            return lambda x: softmax(x @ coef + intercept, axis=1)
+        return classifier.predict_proba
+    from sklearn.calibration import CalibratedClassifierCV
+
     if isinstance(classifier, CalibratedClassifierCV) and classifier.method == "sigmoid":
         parts = []
         for calibrated in classifier.calibrated_classifiers_:
@@ -161,9 +176,6 @@ def probability_function(classifier: BaseEstimator) -> Callable[[Any], np.ndarra
             return total / len(parts)
 
         return calibrated_proba
-    if isinstance(classifier, LogisticRegression) and len(classifier.classes_) > 2:
-        coef, intercept = classifier.coef_.T, classifier.intercept_
-        return lambda x: softmax(x @ coef + intercept, axis=1)
     return classifier.predict_proba
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -14,3 +15,10 @@ STOPWORDS_FILE = DATA_DIR / "stopwords.txt"
 MODELS_DIR = REPO_ROOT / "models"
 SEED_DIR = REPO_ROOT.parent / "shared" / "seed"
 DATABASE_FILE = DATA_DIR / "piancha.sqlite"
+
+
+def cache_dir() -> Path:
+    """Where derived files that can be rebuilt at any time go: PIANCHA_CACHE_DIR, else ~/.cache/piancha."""
+    if os.environ.get("PIANCHA_CACHE_DIR"):
+        return Path(os.environ["PIANCHA_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "piancha"

@@ -11,8 +11,8 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
 import pandas as pd
 from sqlalchemy import or_, select
 
@@ -23,6 +23,9 @@ from nlp.store.models import DeviationRow
 from nlp.store.session import Store
 from nlp.taxonomy import load_taxonomy
 from nlp.text import check_text
+
+if TYPE_CHECKING:
+    import nbformat
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +183,8 @@ def labelling_notebook(
     intro: str, table: pd.DataFrame, columns: Sequence[str], after: str = ""
 ) -> nbformat.NotebookNode:
     """A labelled notebook: an intro, the codes and their definitions, the `labels` CSV cell, an optional note."""
+    import nbformat  # loaded when a notebook is written, not with the CLI
+
     cells = [
         nbformat.v4.new_markdown_cell(intro),
         nbformat.v4.new_markdown_cell("## The codes / 原因代码\n\n" + codes_markdown()),
@@ -227,6 +232,8 @@ def write_queue_notebook(
     overwrite: bool = False,
 ) -> Path:
     """Write a review queue as a labelling notebook (never over an existing file unless `overwrite`)."""
+    import nbformat
+
     path = checked_output(path, overwrite)
     abstained = int(queue["abstained"].sum()) if "abstained" in queue else 0
     intro = (

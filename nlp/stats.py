@@ -9,9 +9,8 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import aliased
 
@@ -20,6 +19,9 @@ from nlp.store import Store
 from nlp.store.ingest import NO_CAUSE
 from nlp.store.models import FORM_COLUMNS, GROUP_COLUMNS, DeviationRow, FormCauseRow, FormRow, IndicatorRow
 from nlp.taxonomy import ABSTAIN, load_taxonomy
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -98,16 +100,22 @@ class Summary:
 
     def to_frame(self) -> pd.DataFrame:
         """The flat rows as a DataFrame (columns ROW_KEYS + GROUP_KEYS)."""
+        import pandas as pd  # only exports need pandas; the service starts without it
+
         return pd.DataFrame(self.to_records(), columns=ROW_KEYS + GROUP_KEYS)
 
     def to_excel(self, target: Any) -> None:
         """Write the rows (sheet `summary`) and the group totals (sheet `groups`) as .xlsx to a path or buffer."""
+        import pandas as pd
+
         with pd.ExcelWriter(target, engine="openpyxl") as writer:
             self.to_frame().to_excel(writer, sheet_name="summary", index=False)
             self.groups_frame().to_excel(writer, sheet_name="groups", index=False)
 
     def groups_frame(self) -> pd.DataFrame:
         """The per-group totals as a DataFrame."""
+        import pandas as pd
+
         return pd.DataFrame([asdict(g) for g in self.groups], columns=list(GroupTotal.__dataclass_fields__))
 
 

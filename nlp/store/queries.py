@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from nlp.corpus import COLUMNS
 from nlp.errors import LabelDataError
 from nlp.store.errors import NotFoundError
 from nlp.store.ingest import now
@@ -18,6 +17,9 @@ from nlp.store.models import DeviationRow, DocumentRow, FormRow
 from nlp.store.rollup import refresh_form_causes
 from nlp.store.session import Store
 from nlp.taxonomy import load_taxonomy
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -219,11 +221,16 @@ def set_label(store: Store, deviation_id: int, code: str | None, who: str) -> De
     return info
 
 
-EXPORT_COLUMNS = [*COLUMNS, "deviation_id", "predicted", "model_version", "corrected_by", "corrected_at"]
+EXPORT_EXTRA = ["deviation_id", "predicted", "model_version", "corrected_by", "corrected_at"]
+"""Columns an export carries after the labelled-data columns (nlp.corpus.COLUMNS)."""
 
 
 def export_labels(store: Store) -> pd.DataFrame:
     """Every human correction as labelled data (text, label, …) that `piancha train` reads back."""
+    import pandas as pd  # pandas and nlp.corpus load on the first export, not with the service
+
+    from nlp.corpus import COLUMNS
+
     query = (
         select(DeviationRow, FormRow.position, DocumentRow.file_name)
         .join(FormRow, DeviationRow.form_id == FormRow.id)
@@ -248,4 +255,4 @@ def export_labels(store: Store) -> pd.DataFrame:
             }
             for d, position, file_name in session.execute(query).all()
         ]
-    return pd.DataFrame(rows, columns=EXPORT_COLUMNS)
+    return pd.DataFrame(rows, columns=[*COLUMNS, *EXPORT_EXTRA])

@@ -8,11 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +22,9 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = REPO_ROOT / "migrations"
 DEFAULT_URL = f"sqlite:///{DATABASE_FILE}"
 _MIGRATION_LOCK = 0x70_69_61_6E  # "pian": one migrating process at a time on PostgreSQL
+SCHEMA_HEAD = "0001"
+"""The newest migration's revision. A database already there opens without loading Alembic (a tenth of a
+second of the service's start); tests/store/test_migrations.py checks this equals Alembic's own head."""
 
 
 @dataclass
@@ -92,7 +91,9 @@ def _engine(url: str) -> Engine:
     raise StoreError(f"unsupported database {parsed.get_backend_name()!r} in {url!r}; use sqlite or postgresql")
 
 
-def _alembic_config() -> Config:
+def _alembic_config():  # noqa: ANN202 (alembic.config.Config, imported only when migrating)
+    from alembic.config import Config
+
     if not (MIGRATIONS_DIR / "env.py").is_file():
         raise StoreError(f"migrations not found at {MIGRATIONS_DIR} / 找不到数据库迁移脚本")
     config = Config()
@@ -100,8 +101,22 @@ def _alembic_config() -> Config:
     return config
 
 
+def stored_revision(engine: Engine) -> str | None:
+    """The migration the database is at (None when it has no schema yet)."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
 def migrate(engine: Engine) -> str:
     """Bring the schema to the newest migration (creating it in an empty database); return the revision."""
+    if stored_revision(engine) == SCHEMA_HEAD:
+        return SCHEMA_HEAD
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     config = _alembic_config()
     head = ScriptDirectory.from_config(config).get_current_head()
     with engine.begin() as connection:

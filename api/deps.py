@@ -8,7 +8,7 @@ from fastapi import Depends, Header, HTTPException, Request, status
 
 from api.serving import ModelHolder, RetrainJobs
 from api.settings import Settings
-from nlp.model import CauseModel
+from nlp.inference import CauseModel
 from nlp.store import Store
 
 

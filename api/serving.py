@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nlp.model import CauseModel
+from nlp.inference import CauseModel
 from nlp.registry import activate, load_model
 
 if TYPE_CHECKING:

@@ -1,11 +1,15 @@
-"""CLI commands over the classifier: train, classify, evaluate."""
+"""CLI commands over the classifier: train, classify, evaluate.
+
+Training and the labelled-table readers (scikit-learn, pandas) are imported inside the commands that use them,
+so that `piancha serve` and `piancha classify` start without them.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import Progress
@@ -14,13 +18,16 @@ from rich.table import Table
 from api.settings import get_settings
 from cli.errors import exits_on_bad_input
 from cli.main import app
-from nlp.corpus import load_corpus, read_table
 from nlp.errors import PianchaError
-from nlp.model import CauseModel
+from nlp.inference import CauseModel
 from nlp.registry import load_model
 from nlp.taxonomy import load_taxonomy
 from nlp.text import check_text
-from nlp.training import TrainResult, score, train
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from nlp.training import TrainResult
 
 console = Console()
 CHUNK = 500
@@ -49,6 +56,9 @@ def train_command(
     force: bool = typer.Option(False, "--force", help="Promote even if macro-F1 drops more than 0.01."),
 ) -> None:
     """Train on data/labelled/, the labelled notebooks and PATHS; save a version; promote it if it passes."""
+    from nlp.corpus import load_corpus
+    from nlp.training import train
+
     corpus = load_corpus(overrides=paths or [])
     console.print(f"{len(corpus)} labelled examples; cross-validating candidates…")
     print_train_result(train(corpus, root=get_settings().model_dir, force=force))
@@ -130,6 +140,8 @@ def classify_command(
     if input is not None:
         if output is None:
             raise PianchaError("--input needs --output FILE / 需要指定输出文件")
+        from nlp.corpus import read_table
+
         frame = read_table(input)
         _write_table(_classify_frame(model, frame, text_column, input), output)
         console.print(f"{len(frame)} rows classified with model {model.version} → {output}")
@@ -167,6 +179,9 @@ def evaluate_command(
         raise PianchaError("evaluate needs --input LABELLED (or --learning-curve) / 需要指定标注文件")
     if not input.is_file():
         raise PianchaError(f"{input}: no such file / 文件不存在")
+    from nlp.corpus import load_corpus
+    from nlp.training import score
+
     frame = load_corpus([input])
     model = load_model(root=get_settings().model_dir)
     probabilities = model.pipeline.predict_proba(frame["text"].tolist())

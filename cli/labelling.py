@@ -1,12 +1,16 @@
-"""CLI commands of the labelling loop: review-queue, retrain, audit-labels, and the learning curve of evaluate."""
+"""CLI commands of the labelling loop: review-queue, retrain, audit-labels, and the learning curve of evaluate.
+
+Training, audits and learning curves (scikit-learn, pandas) are imported inside the commands that run them:
+every `piancha` command, `piancha serve` among them, loads this module.
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -18,11 +22,8 @@ from cli.classifier import print_train_result
 from cli.errors import err_console, exits_on_bad_input
 from cli.main import app
 from nlp import registry
-from nlp.audit import MIN_EXAMPLES, audit_labels, audit_notebook
-from nlp.corpus import load_corpus, retraining_corpus
 from nlp.errors import ModelError, PianchaError
-from nlp.learning_curve import FRACTIONS, attach_to_version, learning_curve, verdict
-from nlp.model import CANDIDATES
+from nlp.inference import CANDIDATES
 from nlp.registry import load_model
 from nlp.review import (
     DEFAULT_LIMIT,
@@ -34,7 +35,9 @@ from nlp.review import (
     write_queue_notebook,
 )
 from nlp.store import export_labels, open_store
-from nlp.training import train
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 console = Console()
 
@@ -131,12 +134,17 @@ def retrain_command(
     corrections = _stored_corrections() if stored else None
     if corrections is not None and len(corrections):
         console.print(f"{len(corrections)} corrections stored in the database")
+    from nlp.corpus import retraining_corpus
+    from nlp.training import train
+
     corpus = retraining_corpus(paths, corrections)
     console.print(f"{len(corpus)} labelled examples; cross-validating {', '.join(kinds)}…")
     print_train_result(train(corpus, root=get_settings().model_dir, force=force, candidates=kinds))
 
 
 def _audit_json(report, top: int) -> str:  # noqa: ANN001 (LabelAudit)
+    from nlp.audit import MIN_EXAMPLES
+
     def records(frame: pd.DataFrame) -> list[dict]:
         return json.loads(frame.to_json(orient="records", force_ascii=False))
 
@@ -157,6 +165,8 @@ def _audit_json(report, top: int) -> str:  # noqa: ANN001 (LabelAudit)
 
 
 def _print_audit(report, top: int) -> None:  # noqa: ANN001 (LabelAudit)
+    from nlp.audit import MIN_EXAMPLES
+
     issues = report.issues(top)
     console.print(
         f"[bold]likely mislabelled[/bold]: {int(report.suspects['issue'].sum())} of {len(report.suspects)} examples "
@@ -200,6 +210,9 @@ def audit_labels_command(
     kind = classifier
     if only and not paths:
         raise PianchaError("--only needs labelled files to audit / 需要指定标注文件")
+    from nlp.audit import audit_labels, audit_notebook
+    from nlp.corpus import load_corpus
+
     if output is not None:
         checked_output(output, overwrite)
     corpus = load_corpus(paths) if only else load_corpus(overrides=paths or [])
@@ -231,6 +244,9 @@ def print_learning_curve(input: Path | None, as_json: bool) -> None:
     """`piancha evaluate --learning-curve`: the curve on the repository corpus (or on --input alone)."""
     if input is not None and not input.is_file():
         raise PianchaError(f"{input}: no such file / 文件不存在")
+    from nlp.corpus import load_corpus
+    from nlp.learning_curve import FRACTIONS, attach_to_version, learning_curve, verdict
+
     corpus = load_corpus([input]) if input is not None else load_corpus()
     kind = _current_classifier()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())

@@ -8,16 +8,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-import joblib
-
 from nlp.errors import ModelError
-from nlp.model import DEFAULT_MARGIN, DEFAULT_THRESHOLD, CauseModel
+from nlp.inference import DEFAULT_MARGIN, DEFAULT_THRESHOLD, CauseModel, CompiledClassifier
 from nlp.paths import MODELS_DIR
 
 log = logging.getLogger(__name__)
 
 CURRENT = "current"
 MODEL_FILE = "model.joblib"
+"""The whole scikit-learn Pipeline: evaluation, audits and retraining read it."""
+INFERENCE_FILE = "inference.npz"
+"""The Pipeline compiled to arrays (nlp.inference): classifying reads only this."""
 METADATA_FILE = "metadata.json"
 REPORT_FILE = "report.md"
 
@@ -30,12 +31,15 @@ def _checked(version: str) -> str:
 
 
 def save_version(model: CauseModel, metadata: dict[str, Any], report: str, root: Path | None = None) -> Path:
-    """Write models/<version>/ (model.joblib, metadata.json, report.md); return its path."""
+    """Write models/<version>/ (model.joblib, inference.npz, metadata.json, report.md); return its path."""
+    import joblib
+
     root = root or MODELS_DIR
     target = root / metadata["version"]
     partial = root / f".{metadata['version']}.partial"
     partial.mkdir(parents=True, exist_ok=False)
     joblib.dump(model.pipeline, partial / MODEL_FILE, compress=3)
+    model.compiled.save(partial / INFERENCE_FILE)
     (partial / METADATA_FILE).write_text(json.dumps(metadata, ensure_ascii=False, indent=2), encoding="utf-8")
     (partial / REPORT_FILE).write_text(report, encoding="utf-8")
     partial.rename(target)
@@ -93,11 +97,31 @@ def load_model(version: str | None = None, root: Path | None = None) -> CauseMod
     if version is None:
         raise ModelError(f"no trained model in {root}; run `piancha train` / 尚未训练模型")
     meta = read_metadata(version, root)
-    pipeline = joblib.load(root / version / MODEL_FILE)
+    folder = root / version
+
+    def load_pipeline() -> Any:
+        import joblib  # with scikit-learn: only evaluation and older versions need it
+
+        return joblib.load(folder / MODEL_FILE)
+
+    pipeline = None
+    if (folder / INFERENCE_FILE).is_file():
+        compiled = CompiledClassifier.load(folder / INFERENCE_FILE)
+    else:  # saved before inference.npz existed: compile the Pipeline once and keep the result
+        from nlp.model import compile_pipeline
+
+        pipeline = load_pipeline()
+        compiled = compile_pipeline(pipeline)
+        try:
+            compiled.save(folder / INFERENCE_FILE)
+        except OSError as exc:
+            log.warning("cannot write %s (%s); the version is compiled again at every load", INFERENCE_FILE, exc)
     return CauseModel(
-        pipeline,
+        compiled,
         version=version,
         threshold=float(meta.get("abstain_threshold", DEFAULT_THRESHOLD)),
         margin=float(meta.get("abstain_margin", DEFAULT_MARGIN)),
         metadata=meta,
+        pipeline=pipeline,
+        load_pipeline=load_pipeline,
     )

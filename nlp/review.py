@@ -13,19 +13,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import or_, select
 
-from nlp.corpus import LABELS_TAG, REVIEWED_MARKS, read_tables
 from nlp.errors import PianchaError, TextError
-from nlp.model import CauseModel
+from nlp.inference import CauseModel
 from nlp.store.models import DeviationRow
 from nlp.store.session import Store
 from nlp.taxonomy import load_taxonomy
 from nlp.text import check_text
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas, nbformat and nlp.corpus load with the first queue, not with the CLI
     import nbformat
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +50,9 @@ JOIN = "|"
 
 def stored_texts(store: Store, department: str | None = None) -> pd.DataFrame:
     """Stored deviations that carry no human correction, with their project, indicator and department."""
+    import pandas as pd
+
+
     query = (
         select(
             DeviationRow.id,
@@ -95,6 +97,11 @@ def _classifiable(text: str | None, where: str) -> bool:
 
 def read_texts(path: Path, text_column: str = "text", department: str | None = None) -> pd.DataFrame:
     """Texts to review from a .csv/.jsonl/.xlsx (or labelled .ipynb) file; `project`/`indicator` columns are kept."""
+    import pandas as pd
+
+    from nlp.corpus import read_tables
+
+
     path = Path(path)
     if not path.is_file():
         raise PianchaError(f"{path}: no such file / 文件不存在")
@@ -131,6 +138,9 @@ def _joined(values: pd.Series) -> str:
 
 def review_queue(model: CauseModel, texts: pd.DataFrame, limit: int | None = DEFAULT_LIMIT) -> pd.DataFrame:
     """The `limit` distinct texts the model is least sure of: abstained first, then the smallest top-2 margin."""
+    import pandas as pd
+
+
     if limit is not None and limit < 1:
         raise PianchaError(f"--limit must be at least 1, not {limit} / 数量至少为1")
     if texts.empty:
@@ -184,6 +194,8 @@ def labelling_notebook(
 ) -> nbformat.NotebookNode:
     """A labelled notebook: an intro, the codes and their definitions, the `labels` CSV cell, an optional note."""
     import nbformat  # loaded when a notebook is written, not with the CLI
+
+    from nlp.corpus import LABELS_TAG
 
     cells = [
         nbformat.v4.new_markdown_cell(intro),
@@ -251,6 +263,9 @@ def write_queue_notebook(
 
 def count_reviewed(path: Path) -> tuple[int, int]:
     """(rows marked reviewed, all rows) of a labelled file; a table without a `reviewed` column counts whole."""
+    from nlp.corpus import REVIEWED_MARKS, read_tables
+
+
     reviewed = total = 0
     for table in read_tables(Path(path)):
         columns = [str(c).strip().lower() for c in table.frame.columns]

@@ -9,11 +9,10 @@ import pickle
 import re
 import tempfile
 import threading
-from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import jieba
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from nlp.paths import STOPWORDS_FILE, USER_DICT_FILE, cache_dir
 
@@ -99,14 +98,10 @@ def segment(text: str) -> list[str]:
     return [w for w in tokenizer.lcut(text, HMM=HMM) if _TOKEN.search(w) and w not in _stopwords]
 
 
-class Segmenter(BaseEstimator, TransformerMixin):
-    """Pipeline step: texts → space-joined jieba words (for a whitespace-token vectoriser)."""
+def __getattr__(name: str) -> Any:
+    """Model files pickled before the Pipeline step moved to nlp.model name it here."""
+    if name == "Segmenter":
+        from nlp.model import Segmenter
 
-    def fit(self, texts: Iterable[str], y: object = None) -> Segmenter:
-        """Nothing to learn; initialises jieba."""
-        initialize()
-        return self
-
-    def transform(self, texts: Iterable[str]) -> list[str]:
-        """Segment every text."""
-        return [" ".join(segment(t)) for t in texts]
+        return Segmenter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

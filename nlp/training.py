@@ -23,7 +23,8 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold, train_test_spli
 
 from nlp import registry
 from nlp.errors import LabelDataError, ModelError
-from nlp.model import CANDIDATES, DEFAULT_MARGIN, DEFAULT_THRESHOLD, CauseModel, build_pipeline
+from nlp.inference import DEFAULT_MARGIN, DEFAULT_THRESHOLD, CauseModel
+from nlp.model import CANDIDATES, build_pipeline, compile_pipeline
 from nlp.taxonomy import load_taxonomy
 
 log = logging.getLogger(__name__)
@@ -245,7 +246,8 @@ def train(
         "metrics": {"cv": cv, "held_out": held_out, "unseen_sectors": unseen_sectors, "transfer_to_seed": transfer},
         "libraries": library_versions(),
     }
-    model = CauseModel(pipeline, version=version, threshold=threshold, metadata=metadata)
+    compiled = compile_pipeline(pipeline)
+    model = CauseModel(compiled, version=version, threshold=threshold, metadata=metadata, pipeline=pipeline)
     promoted, reason = gate(cv["macro_f1"], root, force)
     metadata["promoted"], metadata["promotion_reason"] = promoted, reason
     path = registry.save_version(model, metadata, render_report(metadata), root)

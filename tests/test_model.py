@@ -131,22 +131,78 @@ def test_unknown_version_cannot_be_activated(model_root):
         activate("19990101-000000-abcdef", model_root)
 
 
-def test_fast_scoring_path_gives_sklearns_numbers(model, corpus):
+def test_compiled_features_and_probabilities_are_the_pipelines_own(model, corpus):
+    """inference.npz classifies with exactly the numbers of the scikit-learn Pipeline it was compiled from."""
     texts = corpus["text"].tolist()
-    normalised = model.pipeline.named_steps["normalise"].transform(texts)
-    reference = model.pipeline.named_steps["features"].transform(normalised)
-    fast = model._features(normalised)
-    assert fast.shape == reference.shape and abs(fast - reference).max() < 1e-12
-    assert abs(model._proba(fast) - model.pipeline.predict_proba(texts)).max() < 1e-12
+    pipeline = model.pipeline
+    reference = pipeline.named_steps["features"].transform(pipeline.named_steps["normalise"].transform(texts)).tocsr()
+    reference.sort_indices()
+    vectors = model.compiled.vectorise(pipeline.named_steps["normalise"].transform(texts))
+    assert (vectors.indptr == reference.indptr).all() and (vectors.columns == reference.indices).all()
+    assert abs(vectors.values - reference.data).max() < 1e-12
+    assert abs(model.compiled.probabilities(vectors) - pipeline.predict_proba(texts)).max() < 1e-12
 
 
-@pytest.mark.parametrize("kind", ["logreg", "cnb"])
-def test_fast_probabilities_match_for_every_candidate(corpus, kind):
-    from nlp.model import CauseModel, build_pipeline
+@pytest.mark.parametrize("kind", ["logreg", "svc", "cnb"])
+def test_every_candidate_compiles_to_the_same_probabilities(corpus, kind, tmp_path):
+    from nlp.inference import CompiledClassifier
+    from nlp.model import build_pipeline, compile_pipeline
 
     sample = corpus.groupby("label").head(12)
     pipeline = build_pipeline(kind).fit(sample["text"].tolist(), sample["label"])
-    m = CauseModel(pipeline)
-    texts = corpus["text"].head(200).tolist()
-    features = pipeline.named_steps["features"].transform(pipeline.named_steps["normalise"].transform(texts))
-    assert abs(m._proba(features) - pipeline.predict_proba(texts)).max() < 1e-9
+    compile_pipeline(pipeline).save(tmp_path / "inference.npz")
+    compiled = CompiledClassifier.load(tmp_path / "inference.npz")  # as the service reads it back
+    texts = corpus["text"].head(300).tolist()
+    vectors = compiled.vectorise(pipeline.named_steps["normalise"].transform(texts))
+    assert abs(compiled.probabilities(vectors) - pipeline.predict_proba(texts)).max() < 1e-9
+
+
+def test_two_codes_compile_too(corpus):
+    from nlp.model import build_pipeline, compile_pipeline
+
+    sample = corpus[corpus["label"].isin(["funding", "system"])]
+    for kind in ("logreg", "svc"):
+        pipeline = build_pipeline(kind).fit(sample["text"].tolist(), sample["label"])
+        compiled = compile_pipeline(pipeline)
+        texts = corpus["text"].head(100).tolist()
+        vectors = compiled.vectorise(pipeline.named_steps["normalise"].transform(texts))
+        assert abs(compiled.probabilities(vectors) - pipeline.predict_proba(texts)).max() < 1e-9
+
+
+def test_a_saved_version_is_classified_without_scikit_learn(trained, model_root):
+    """The service's imports and model load never touch scikit-learn, SciPy or pandas (their import is most
+    of a start); checked in a fresh interpreter, since this one has them loaded already."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from nlp.registry import load_model; import api.main, cli.main;"
+        f"m = load_model(root=__import__('pathlib').Path({str(model_root)!r}));"
+        "p = m.classify('由于网络不稳定，系统曾发生临时性故障');"
+        "print(p.label, sorted(x for x in ('sklearn', 'scipy', 'pandas', 'joblib') if x in sys.modules))"
+    )
+    repo = __import__("pathlib").Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=repo).stdout.split()
+    assert out == ["system", "[]"]
+
+
+def test_a_version_saved_before_inference_npz_is_compiled_on_load(trained, model_root, tmp_path):
+    import shutil
+
+    old = tmp_path / "models"
+    shutil.copytree(model_root / trained.version, old / trained.version)
+    (old / trained.version / "inference.npz").unlink()
+    activate(trained.version, old)
+    model = load_model(root=old)
+    assert (old / trained.version / "inference.npz").is_file()
+    assert model.classify("由于网络不稳定，系统曾发生临时性故障").label == "system"
+
+
+def test_a_damaged_inference_file_is_a_model_error(trained, model_root, tmp_path):
+    import shutil
+
+    copy = tmp_path / "models"
+    shutil.copytree(model_root / trained.version, copy / trained.version)
+    (copy / trained.version / "inference.npz").write_bytes(b"not numpy")
+    with pytest.raises(ModelError, match="not a readable model file"):
+        load_model(trained.version, root=copy)

@@ -1,7 +1,8 @@
 """jieba really segments, and domain terms stay whole."""
 from __future__ import annotations
 
-from nlp.segment import Segmenter, build_tokenizer, dictionary_cache, initialize, segment
+from nlp.model import Segmenter
+from nlp.segment import build_tokenizer, dictionary_cache, initialize, segment
 
 
 def test_segmentation_splits_chinese_into_several_words():

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 
 from api.deps import get_model
 from api.schemas import BatchRequest, BatchResponse, ClassifyRequest, ClassifyResponse
-from nlp.model import CauseModel
+from nlp.inference import CauseModel
 
 router = APIRouter(prefix="/v1/classify", tags=["classify"])
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile, 
 
 from api.deps import get_model, get_settings_dep, get_store, require_api_key
 from api.settings import Settings
-from nlp.model import CauseModel
+from nlp.inference import CauseModel
 from nlp.store import Store, get_document, ingest_file, list_documents
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])

@@ -26,7 +26,7 @@ from nlp.taxonomy import ABSTAIN
 from nlp.text import MAX_TEXT_CHARS, check_text
 
 if TYPE_CHECKING:
-    from nlp.model import CauseModel, Prediction
+    from nlp.inference import CauseModel, Prediction
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner, Result
 from api.settings import get_settings
 from cli.main import app
 from nlp import registry
-from nlp.model import Prediction, Ranked
+from nlp.inference import Prediction, Ranked
 from nlp.store import ingest_file, open_store
 from nlp.taxonomy import ABSTAIN, load_taxonomy
 from tests.store.conftest import StubModel

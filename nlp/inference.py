@@ -1,0 +1,379 @@
+"""Classifying with a trained version: predictions with abstention and evidence, from plain arrays.
+
+A trained version is saved twice (nlp.registry): `model.joblib`, the whole scikit-learn Pipeline that
+evaluation, audits and retraining use, and `inference.npz`, what classifying needs — the two TF-IDF
+vocabularies with their idf weights and the linear scorer's coefficients. Reading the second needs only
+NumPy and jieba, so the service starts without importing scikit-learn, SciPy and pandas (about 1.5 s of
+its start). `nlp.model.compile_pipeline` writes it from a fitted Pipeline; the tests check that it gives
+the Pipeline's own features and probabilities.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from itertools import repeat
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlp.errors import ModelError
+from nlp.segment import segment
+from nlp.taxonomy import ABSTAIN, load_taxonomy
+from nlp.text import check_text, normalise, split_cause_measure
+
+CANDIDATES = ("logreg", "svc", "cnb")
+"""The classifiers training compares (nlp.model.build_classifier); each compiles to a LinearScorer."""
+DEFAULT_THRESHOLD = 0.35
+"""Used only when a model's metadata has no threshold of its own (training chooses one)."""
+DEFAULT_MARGIN = 0.0
+FORMAT = 1
+"""The layout of inference.npz; a file of another layout is refused (retrain or re-save the version)."""
+
+_WHITE_SPACES = re.compile(r"\s\s+")  # what scikit-learn's character analyser collapses to one space
+
+
+@dataclass
+class Ranked:
+    """One code of the ranking."""
+
+    label: str
+    label_zh: str
+    confidence: float
+
+
+@dataclass
+class Evidence:
+    """An n-gram that pushed the text towards its label."""
+
+    term: str
+    weight: float
+
+
+@dataclass
+class Prediction:
+    """The classifier's answer for one text."""
+
+    label: str
+    label_zh: str
+    confidence: float
+    abstained: bool
+    ranking: list[Ranked]
+    cause_text: str
+    measure_text: str
+    evidence: list[Evidence] = field(default_factory=list)
+    model_version: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict."""
+        return asdict(self)
+
+
+def word_ngrams(tokens: list[str], low: int, high: int) -> list[str]:
+    """Word n-grams of `low`..`high` tokens, joined by spaces (as scikit-learn's word analyser makes them)."""
+    grams = list(tokens) if low == 1 else []
+    for n in range(max(low, 2), min(high, len(tokens)) + 1):
+        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return grams
+
+
+def char_ngrams(text: str, low: int, high: int) -> list[str]:
+    """Character n-grams of `low`..`high` characters after collapsing runs of white space (as scikit-learn)."""
+    text = _WHITE_SPACES.sub(" ", text)
+    grams = list(text) if low == 1 else []
+    for n in range(max(low, 2), min(high, len(text)) + 1):
+        grams.extend(text[i : i + n] for i in range(len(text) - n + 1))
+    return grams
+
+
+@dataclass
+class TfidfBranch:
+    """One fitted TF-IDF branch: its terms in column order, their idf, and how texts become n-grams."""
+
+    terms: np.ndarray
+    idf: np.ndarray
+    ngrams: tuple[int, int]
+    sublinear: bool
+    lowercase: bool
+    vocabulary: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.vocabulary = {str(t): j for j, t in enumerate(self.terms)}
+
+    def weigh(self, grams_per_text: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The L2-normalised TF-IDF of each text's n-grams as (rows, columns, values), row-major, columns ascending."""
+        lookup = self.vocabulary.get
+        found: list[int] = []
+        for grams in grams_per_text:
+            found.extend(map(lookup, grams, repeat(-1, len(grams))))  # -1: not in the vocabulary
+        width = len(self.terms)
+        columns = np.asarray(found, dtype=np.int64)
+        rows = np.repeat(np.arange(len(grams_per_text), dtype=np.int64), [len(g) for g in grams_per_text])
+        known = columns >= 0
+        keys, counts = np.unique(rows[known] * width + columns[known], return_counts=True)
+        rows_of, columns = np.divmod(keys, width)
+        values = counts.astype(np.float64)
+        if self.sublinear:
+            np.log(values, out=values)
+            values += 1
+        values *= self.idf[columns]
+        norms = np.sqrt(np.bincount(rows_of, weights=values**2, minlength=len(grams_per_text)))
+        values /= norms[rows_of]
+        return rows_of, columns, values
+
+
+@dataclass
+class Vectors:
+    """Sparse feature rows of several texts (compressed rows: row i is columns/values[indptr[i]:indptr[i+1]])."""
+
+    indptr: np.ndarray
+    columns: np.ndarray
+    values: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """One text's (columns, values)."""
+        span = slice(self.indptr[i], self.indptr[i + 1])
+        return self.columns[span], self.values[span]
+
+    def dot(self, matrix: np.ndarray) -> np.ndarray:
+        """rows × matrix: (texts, matrix columns)."""
+        out = np.zeros((len(self), matrix.shape[1]))
+        starts = self.indptr[:-1]
+        filled = starts < self.indptr[1:]
+        if filled.any():  # reduceat over the non-empty rows' starts sums each row's products
+            out[filled] = np.add.reduceat(self.values[:, None] * matrix[self.columns], starts[filled])
+        return out
+
+
+CHUNK = 256
+"""Texts vectorised together: large enough to amortise NumPy's per-call cost, small enough to stay in cache."""
+
+
+@dataclass
+class LinearScorer:
+    """Class probabilities from a linear model: `softmax` (logistic regression, complement naive Bayes) or
+    `sigmoid` (one-vs-rest scores calibrated by Platt's sigmoid, averaged over the calibration folds)."""
+
+    form: str
+    coefs: np.ndarray
+    """(parts, features, classes); one part for softmax, one per calibration fold for sigmoid."""
+    intercepts: np.ndarray
+    """(parts, classes)"""
+    a: np.ndarray | None = None
+    b: np.ndarray | None = None
+
+    def probabilities(self, vectors: Vectors) -> np.ndarray:
+        """(texts, classes) probabilities of vectorised texts."""
+        n_classes = self.coefs.shape[2]
+        if self.form == "softmax":
+            scores = vectors.dot(self.coefs[0]) + self.intercepts[0]
+            exp = np.exp(scores - scores.max(axis=1, keepdims=True))
+            return exp / exp.sum(axis=1, keepdims=True)
+        total = np.zeros((len(vectors), n_classes))
+        for k in range(len(self.coefs)):
+            scores = vectors.dot(self.coefs[k]) + self.intercepts[k]
+            p = 1.0 / (1.0 + np.exp(self.a[k] * scores + self.b[k]))  # expit(-(a·s + b))
+            if n_classes == 2:  # one calibrator, for the second class
+                p[:, 0] = 1.0 - p[:, 1]
+            else:
+                denominator = p.sum(axis=1, keepdims=True)
+                p = np.divide(p, denominator, out=np.full_like(p, 1 / n_classes), where=denominator != 0)
+            p[(1.0 < p) & (p <= 1.0 + 1e-5)] = 1.0
+            total += p
+        return total / len(self.coefs)
+
+
+@dataclass
+class CompiledClassifier:
+    """A fitted Pipeline's features and scorer as arrays: vectorises normalised texts and scores them."""
+
+    classes: list[str]
+    words: TfidfBranch
+    chars: TfidfBranch
+    scorer: LinearScorer
+
+    @property
+    def n_features(self) -> int:
+        return len(self.words.terms) + len(self.chars.terms)
+
+    def vectorise(self, model_texts: Sequence[str]) -> Vectors:
+        """The word ∪ character features of normalised texts (words' columns first, as the Pipeline's union)."""
+        words = [word_ngrams(" ".join(segment(t)).split(), *self.words.ngrams) for t in model_texts]
+        lower = self.chars.lowercase
+        chars = [char_ngrams(t.lower() if lower else t, *self.chars.ngrams) for t in model_texts]
+        w_rows, w_columns, w_values = self.words.weigh(words)
+        c_rows, c_columns, c_values = self.chars.weigh(chars)
+        rows = np.concatenate([w_rows, c_rows])
+        order = np.argsort(rows, kind="stable")  # each row: its word columns, then its character columns
+        columns = np.concatenate([w_columns, c_columns + len(self.words.terms)])[order]
+        values = np.concatenate([w_values, c_values])[order]
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(model_texts)))])
+        return Vectors(indptr, columns, values)
+
+    def probabilities(self, vectors: Vectors) -> np.ndarray:
+        """(texts, classes) probabilities of vectorised texts."""
+        return self.scorer.probabilities(vectors)
+
+    def evidence_weights(self) -> np.ndarray:
+        """(classes, features): how much each feature pushes towards each class, centred over the classes."""
+        weights = self.scorer.coefs.mean(axis=0).T
+        return weights - weights.mean(axis=0, keepdims=True)
+
+    def save(self, path: Path) -> None:
+        """Write the arrays to one .npz (no pickled objects in it), whole or not at all."""
+        s = self.scorer
+        layout = {
+            "format": FORMAT,
+            **{
+                name: {"ngrams": b.ngrams, "sublinear": b.sublinear, "lowercase": b.lowercase}
+                for name, b in (("words", self.words), ("chars", self.chars))
+            },
+            "scorer": s.form,
+        }
+        arrays = {
+            "layout": np.array(json.dumps(layout)),
+            "classes": np.array(self.classes),
+            "word_terms": self.words.terms.astype(str),
+            "word_idf": self.words.idf,
+            "char_terms": self.chars.terms.astype(str),
+            "char_idf": self.chars.idf,
+            "coefs": s.coefs,
+            "intercepts": s.intercepts,
+        }
+        if s.form == "sigmoid":
+            arrays |= {"a": s.a, "b": s.b}
+        partial = path.with_name(f".{path.name}.partial")
+        with partial.open("wb") as f:
+            np.savez(f, **arrays)
+        partial.replace(path)  # a reader finds the whole file or none
+
+    @classmethod
+    def load(cls, path: Path) -> CompiledClassifier:
+        """Read a file written by `save`; ModelError when it is missing, damaged or of another layout."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                layout = json.loads(str(data["layout"]))
+                if layout.get("format") != FORMAT:
+                    raise ModelError(f"{path}: layout {layout.get('format')!r}, expected {FORMAT} / 模型文件格式不符")
+                arrays = {k: data[k] for k in data.files}
+        except ModelError:
+            raise
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelError(f"{path}: not a readable model file ({exc}) / 模型文件无法读取") from None
+
+        def branch(name: str) -> TfidfBranch:
+            spec = layout[name]
+            return TfidfBranch(
+                terms=arrays[f"{name[:-1]}_terms"],
+                idf=arrays[f"{name[:-1]}_idf"],
+                ngrams=tuple(spec["ngrams"]),
+                sublinear=spec["sublinear"],
+                lowercase=spec["lowercase"],
+            )
+
+        scorer = LinearScorer(layout["scorer"], arrays["coefs"], arrays["intercepts"], arrays.get("a"), arrays.get("b"))
+        return cls([str(c) for c in arrays["classes"]], branch("words"), branch("chars"), scorer)
+
+
+class CauseModel:
+    """A trained version with its abstain settings; classifies texts.
+
+    `pipeline` is the scikit-learn Pipeline the version was compiled from: given when the model was just
+    trained, otherwise read from disk on first use (evaluation needs it; classifying never does).
+    """
+
+    def __init__(
+        self,
+        compiled: CompiledClassifier,
+        version: str | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
+        margin: float = DEFAULT_MARGIN,
+        metadata: dict[str, Any] | None = None,
+        pipeline: Any = None,
+        load_pipeline: Callable[[], Any] | None = None,
+    ) -> None:
+        self.compiled = compiled
+        self.version = version
+        self.threshold = threshold
+        self.margin = margin
+        self.metadata = metadata or {}
+        self._pipeline = pipeline
+        self._load_pipeline = load_pipeline
+        self.classes_ = list(compiled.classes)
+        taxonomy = load_taxonomy()
+        self._names = {c: taxonomy.name_zh(c) for c in [*self.classes_, ABSTAIN]}
+        self._feature_names = np.concatenate([compiled.words.terms, compiled.chars.terms]).astype(object)
+        n_words = len(compiled.words.terms)
+        # A single character (采, 失) explains nothing to a reader: evidence is words and longer character n-grams.
+        self._explains = np.array([j < n_words or len(name) > 1 for j, name in enumerate(self._feature_names)])
+        self._weights = compiled.evidence_weights()
+
+    @property
+    def pipeline(self) -> Any:
+        """The scikit-learn Pipeline of this version (loaded on first use)."""
+        if self._pipeline is None:
+            if self._load_pipeline is None:
+                raise ModelError("this model has no scikit-learn pipeline to load / 模型缺少训练管道")
+            self._pipeline = self._load_pipeline()
+        return self._pipeline
+
+    def classify(self, text: str, top: int = 3, evidence: int = 8) -> Prediction:
+        """Classify one text (raises TextError on empty or over-long text)."""
+        return self.classify_batch([text], top=top, evidence=evidence)[0]
+
+    def classify_batch(self, texts: Sequence[str], top: int = 3, evidence: int = 8) -> list[Prediction]:
+        """Classify many texts; order is kept."""
+        for i, t in enumerate(texts):
+            check_text(t, where=f"texts[{i}]" if len(texts) > 1 else "text")
+        results: list[Prediction] = []
+        for start in range(0, len(texts), CHUNK):
+            results.extend(self._classify_chunk(texts[start : start + CHUNK], top, evidence))
+        return results
+
+    def _classify_chunk(self, texts: Sequence[str], top: int, evidence: int) -> list[Prediction]:
+        splits = [split_cause_measure(normalise(t)) for t in texts]
+        vectors = self.compiled.vectorise([s.for_model for s in splits])
+        probabilities = self.compiled.probabilities(vectors)
+        results = []
+        for row, (split, probs) in enumerate(zip(splits, probabilities)):
+            order = np.argsort(probs)[::-1]
+            best, second = probs[order[0]], probs[order[1]] if len(order) > 1 else 0.0
+            label = self.classes_[order[0]]
+            abstained = bool(best < self.threshold or best - second < self.margin)
+            results.append(
+                Prediction(
+                    label=ABSTAIN if abstained else label,
+                    label_zh=self._names[ABSTAIN if abstained else label],
+                    confidence=round(float(best), 4),
+                    abstained=abstained,
+                    ranking=[
+                        Ranked(self.classes_[k], self._names[self.classes_[k]], round(float(probs[k]), 4))
+                        for k in order[:top]
+                    ],
+                    cause_text=split.cause,
+                    measure_text=split.measure,
+                    evidence=self._evidence(vectors.row(row), order[0], evidence) if evidence else [],
+                    model_version=self.version,
+                )
+            )
+        return results
+
+    def _evidence(self, vector: tuple[np.ndarray, np.ndarray], class_index: int, k: int) -> list[Evidence]:
+        """The n-grams of one vectorised text that weigh most towards a class."""
+        columns, values = vector
+        contributions = values * self._weights[class_index, columns] * self._explains[columns]
+        chosen: list[Evidence] = []
+        for j in np.argsort(contributions)[::-1]:
+            if contributions[j] <= 0 or len(chosen) >= k:
+                break
+            term = str(self._feature_names[columns[j]])
+            if any(term.replace(" ", "") in e.term.replace(" ", "") for e in chosen):
+                continue
+            chosen.append(Evidence(term=term, weight=round(float(contributions[j]), 4)))
+        return chosen

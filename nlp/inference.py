@@ -3,9 +3,9 @@
 A trained version is saved twice (nlp.registry): `model.joblib`, the whole scikit-learn Pipeline that
 evaluation, audits and retraining use, and `inference.npz`, what classifying needs — the two TF-IDF
 vocabularies with their idf weights and the linear scorer's coefficients. Reading the second needs only
-NumPy and jieba, so the service starts without importing scikit-learn, SciPy and pandas (about 1.5 s of
-its start). `nlp.model.compile_pipeline` writes it from a fitted Pipeline; the tests check that it gives
-the Pipeline's own features and probabilities.
+NumPy, SciPy's sparse matrices and jieba, so the service starts without importing scikit-learn (which
+brings scipy.stats and pandas: about 1.5 s of a start). `nlp.model.compile_pipeline` writes it from a
+fitted Pipeline; the tests check that it gives the Pipeline's own features and probabilities.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from nlp.errors import ModelError
 from nlp.segment import segment
@@ -76,7 +77,7 @@ def word_ngrams(tokens: list[str], low: int, high: int) -> list[str]:
     """Word n-grams of `low`..`high` tokens, joined by spaces (as scikit-learn's word analyser makes them)."""
     grams = list(tokens) if low == 1 else []
     for n in range(max(low, 2), min(high, len(tokens)) + 1):
-        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+        grams += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
     return grams
 
 
@@ -85,7 +86,7 @@ def char_ngrams(text: str, low: int, high: int) -> list[str]:
     text = _WHITE_SPACES.sub(" ", text)
     grams = list(text) if low == 1 else []
     for n in range(max(low, 2), min(high, len(text)) + 1):
-        grams.extend(text[i : i + n] for i in range(len(text) - n + 1))
+        grams += [text[i : i + n] for i in range(len(text) - n + 1)]
     return grams
 
 
@@ -103,55 +104,34 @@ class TfidfBranch:
     def __post_init__(self) -> None:
         self.vocabulary = {str(t): j for j, t in enumerate(self.terms)}
 
-    def weigh(self, grams_per_text: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The L2-normalised TF-IDF of each text's n-grams as (rows, columns, values), row-major, columns ascending."""
+    def weigh(self, grams_per_text: Sequence[list[str]]) -> sparse.csr_matrix:
+        """The L2-normalised TF-IDF of each text's n-grams, one row per text (as TfidfVectorizer.transform)."""
         lookup = self.vocabulary.get
         found: list[int] = []
+        indptr = [0]
         for grams in grams_per_text:
             found.extend(map(lookup, grams, repeat(-1, len(grams))))  # -1: not in the vocabulary
-        width = len(self.terms)
+            indptr.append(len(found))
         columns = np.asarray(found, dtype=np.int64)
-        rows = np.repeat(np.arange(len(grams_per_text), dtype=np.int64), [len(g) for g in grams_per_text])
-        known = columns >= 0
-        keys, counts = np.unique(rows[known] * width + columns[known], return_counts=True)
-        rows_of, columns = np.divmod(keys, width)
-        values = counts.astype(np.float64)
+        unknown = columns < 0
+        columns[unknown] = 0  # an unknown n-gram counts 0 in column 0, and explicit zeros are dropped below
+        counts = sparse.csr_matrix(
+            ((~unknown).astype(np.float64), columns, np.asarray(indptr, dtype=np.int64)),
+            shape=(len(grams_per_text), len(self.terms)),
+        )
+        counts.sum_duplicates()  # an n-gram repeated in a text becomes one count (sorted per row, in C++)
+        counts.eliminate_zeros()
         if self.sublinear:
-            np.log(values, out=values)
-            values += 1
-        values *= self.idf[columns]
-        norms = np.sqrt(np.bincount(rows_of, weights=values**2, minlength=len(grams_per_text)))
-        values /= norms[rows_of]
-        return rows_of, columns, values
+            np.log(counts.data, out=counts.data)
+            counts.data += 1
+        counts.data *= self.idf[counts.indices]
+        per_row = np.diff(counts.indptr)
+        norms = np.sqrt(np.add.reduceat(counts.data**2, counts.indptr[:-1][per_row > 0])) if counts.nnz else []
+        counts.data /= np.repeat(norms, per_row[per_row > 0])
+        return counts
 
 
-@dataclass
-class Vectors:
-    """Sparse feature rows of several texts (compressed rows: row i is columns/values[indptr[i]:indptr[i+1]])."""
-
-    indptr: np.ndarray
-    columns: np.ndarray
-    values: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.indptr) - 1
-
-    def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-        """One text's (columns, values)."""
-        span = slice(self.indptr[i], self.indptr[i + 1])
-        return self.columns[span], self.values[span]
-
-    def dot(self, matrix: np.ndarray) -> np.ndarray:
-        """rows × matrix: (texts, matrix columns)."""
-        out = np.zeros((len(self), matrix.shape[1]))
-        starts = self.indptr[:-1]
-        filled = starts < self.indptr[1:]
-        if filled.any():  # reduceat over the non-empty rows' starts sums each row's products
-            out[filled] = np.add.reduceat(self.values[:, None] * matrix[self.columns], starts[filled])
-        return out
-
-
-CHUNK = 256
+CHUNK = 2048
 """Texts vectorised together: large enough to amortise NumPy's per-call cost, small enough to stay in cache."""
 
 
@@ -168,16 +148,16 @@ class LinearScorer:
     a: np.ndarray | None = None
     b: np.ndarray | None = None
 
-    def probabilities(self, vectors: Vectors) -> np.ndarray:
+    def probabilities(self, vectors: sparse.csr_matrix) -> np.ndarray:
         """(texts, classes) probabilities of vectorised texts."""
         n_classes = self.coefs.shape[2]
         if self.form == "softmax":
-            scores = vectors.dot(self.coefs[0]) + self.intercepts[0]
+            scores = vectors @ self.coefs[0] + self.intercepts[0]
             exp = np.exp(scores - scores.max(axis=1, keepdims=True))
             return exp / exp.sum(axis=1, keepdims=True)
-        total = np.zeros((len(vectors), n_classes))
+        total = np.zeros((vectors.shape[0], n_classes))
         for k in range(len(self.coefs)):
-            scores = vectors.dot(self.coefs[k]) + self.intercepts[k]
+            scores = vectors @ self.coefs[k] + self.intercepts[k]
             p = 1.0 / (1.0 + np.exp(self.a[k] * scores + self.b[k]))  # expit(-(a·s + b))
             if n_classes == 2:  # one calibrator, for the second class
                 p[:, 0] = 1.0 - p[:, 1]
@@ -202,21 +182,14 @@ class CompiledClassifier:
     def n_features(self) -> int:
         return len(self.words.terms) + len(self.chars.terms)
 
-    def vectorise(self, model_texts: Sequence[str]) -> Vectors:
+    def vectorise(self, model_texts: Sequence[str]) -> sparse.csr_matrix:
         """The word ∪ character features of normalised texts (words' columns first, as the Pipeline's union)."""
         words = [word_ngrams(" ".join(segment(t)).split(), *self.words.ngrams) for t in model_texts]
         lower = self.chars.lowercase
         chars = [char_ngrams(t.lower() if lower else t, *self.chars.ngrams) for t in model_texts]
-        w_rows, w_columns, w_values = self.words.weigh(words)
-        c_rows, c_columns, c_values = self.chars.weigh(chars)
-        rows = np.concatenate([w_rows, c_rows])
-        order = np.argsort(rows, kind="stable")  # each row: its word columns, then its character columns
-        columns = np.concatenate([w_columns, c_columns + len(self.words.terms)])[order]
-        values = np.concatenate([w_values, c_values])[order]
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(model_texts)))])
-        return Vectors(indptr, columns, values)
+        return sparse.hstack([self.words.weigh(words), self.chars.weigh(chars)], format="csr")
 
-    def probabilities(self, vectors: Vectors) -> np.ndarray:
+    def probabilities(self, vectors: sparse.csr_matrix) -> np.ndarray:
         """(texts, classes) probabilities of vectorised texts."""
         return self.scorer.probabilities(vectors)
 
@@ -358,15 +331,16 @@ class CauseModel:
                     ],
                     cause_text=split.cause,
                     measure_text=split.measure,
-                    evidence=self._evidence(vectors.row(row), order[0], evidence) if evidence else [],
+                    evidence=self._evidence(vectors, row, order[0], evidence) if evidence else [],
                     model_version=self.version,
                 )
             )
         return results
 
-    def _evidence(self, vector: tuple[np.ndarray, np.ndarray], class_index: int, k: int) -> list[Evidence]:
+    def _evidence(self, vectors: sparse.csr_matrix, row: int, class_index: int, k: int) -> list[Evidence]:
         """The n-grams of one vectorised text that weigh most towards a class."""
-        columns, values = vector
+        span = slice(vectors.indptr[row], vectors.indptr[row + 1])
+        columns, values = vectors.indices[span], vectors.data[span]
         contributions = values * self._weights[class_index, columns] * self._explains[columns]
         chosen: list[Evidence] = []
         for j in np.argsort(contributions)[::-1]:

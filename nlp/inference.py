@@ -178,10 +178,6 @@ class CompiledClassifier:
     chars: TfidfBranch
     scorer: LinearScorer
 
-    @property
-    def n_features(self) -> int:
-        return len(self.words.terms) + len(self.chars.terms)
-
     def vectorise(self, model_texts: Sequence[str]) -> sparse.csr_matrix:
         """The word ∪ character features of normalised texts (words' columns first, as the Pipeline's union)."""
         words = [word_ngrams(" ".join(segment(t)).split(), *self.words.ngrams) for t in model_texts]

@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,15 +21,10 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks import local_server  # noqa: E402
 from nlp.corpus import load_corpus  # noqa: E402
 from nlp.paths import MODELS_DIR  # noqa: E402
 from nlp.text import CONTENT  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -78,26 +71,15 @@ def main() -> None:
     args = parser.parse_args()
 
     texts = [t for t in load_corpus()["text"] if CONTENT.search(t)]  # "/" and the like are refused
-    port = free_port()
+    port = local_server.free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "PIANCHA_MODEL_DIR": str(args.model_dir), "PIANCHA_LOAD_SEED": "false",
                "PIANCHA_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite"}
         env.pop("PIANCHA_API_KEY", None)
-        started = time.perf_counter()
-        server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port)], cwd=REPO, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server, ready = local_server.start([sys.executable, "-m", "cli", "serve", "--port", str(port)], port, env)
         try:
-            while True:
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if server.poll() is not None or time.perf_counter() - started > 120:
-                    raise SystemExit("server did not start")
-                time.sleep(0.05)
-            print(f"server ready in {time.perf_counter() - started:.2f} s (process start to /readyz 200)")
+            print(f"server ready in {ready:.2f} s (process start to /readyz 200; benchmarks/startup.py repeats it)")
             for t in texts[:50]:  # warm
                 httpx.post(f"{base}/v1/classify", json={"text": t}, timeout=10)
 
@@ -120,8 +102,7 @@ def main() -> None:
             print(f"/v1/classify/batch of 1,000 texts: {args.batches} requests, median {median:.3f} s, "
                   f"max {max(times):.3f} s ({1000 / median:.0f} texts/s)")
         finally:
-            server.terminate()
-            server.wait(timeout=20)
+            local_server.stop(server)
 
 
 if __name__ == "__main__":

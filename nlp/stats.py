@@ -17,7 +17,15 @@ from sqlalchemy.orm import aliased
 from nlp.errors import PianchaError
 from nlp.store import Store
 from nlp.store.ingest import NO_CAUSE
-from nlp.store.models import FORM_COLUMNS, GROUP_COLUMNS, DeviationRow, FormCauseRow, FormRow, IndicatorRow
+from nlp.store.models import (
+    FORM_COLUMNS,
+    GROUP_COLUMNS,
+    REASON_MISSING,
+    DeviationRow,
+    FormCauseRow,
+    FormRow,
+    IndicatorRow,
+)
 from nlp.taxonomy import ABSTAIN, load_taxonomy
 
 if TYPE_CHECKING:
@@ -172,11 +180,7 @@ def summarise(
     first = aliased(DeviationRow)
     per_code = select(cells, first.text).join(first, first.id == cells.c.first)
     missing_column = getattr(IndicatorRow, by)
-    missing = (
-        select(missing_column, func.count())
-        .where(IndicatorRow.reason_missing.is_(True), *where(IndicatorRow))
-        .group_by(missing_column)
-    )
+    missing = select(missing_column, func.count()).where(REASON_MISSING, *where(IndicatorRow)).group_by(missing_column)
     with store.engine.connect() as connection:
         if store.dialect == "postgresql":  # every read sees one snapshot while others write
             connection = connection.execution_options(isolation_level="REPEATABLE READ")

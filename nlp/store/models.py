@@ -101,7 +101,9 @@ class _GroupColumns:
     level2: Mapped[str | None] = mapped_column(String(200))
 
 
-_MISSING = sql("reason_missing")
+REASON_MISSING = sql("reason_missing")
+"""The partial indexes' condition. A query must say exactly this to use them: SQLite does not read
+`reason_missing = 1` or `IS 1` (what SQLAlchemy writes for the column) as implying it, and scans the table."""
 
 
 class IndicatorRow(_GroupColumns, Base):
@@ -120,7 +122,8 @@ class IndicatorRow(_GroupColumns, Base):
     reason_missing: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = tuple(
-        Index(f"ix_indicators_missing_{g}", g, sqlite_where=_MISSING, postgresql_where=_MISSING) for g in GROUP_COLUMNS
+        Index(f"ix_indicators_missing_{g}", g, sqlite_where=REASON_MISSING, postgresql_where=REASON_MISSING)
+        for g in GROUP_COLUMNS
     )
 
 

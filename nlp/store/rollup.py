@@ -1,15 +1,59 @@
-"""form_causes: deviations rolled up per (form, effective code), refreshed whenever a form's deviations change."""
+"""form_causes: deviations rolled up per (form, effective code), refreshed whenever a form's deviations change.
+
+And summary_rows: how a summary shapes its cells into rows and group totals.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from nlp.store.models import DeviationRow, FormCauseRow
+from nlp.taxonomy import ABSTAIN, NO_CAUSE
 
 _CHUNK = 500
+
+Cell = tuple[str | None, str, int, float | None, int, str]
+"""One (group, code) of a summary before it is shaped: group, code, count, points lost, forms, example."""
+
+
+def group_order(group: str | None) -> tuple[bool, str]:
+    """How a summary orders its groups: by name, None last."""
+    return (group is None, group or "")
+
+
+def summary_rows(
+    cells: Iterable[Cell], forms_of: Mapping[str | None, int], missing_of: Mapping[str | None, int]
+) -> tuple[list[tuple], list[tuple]]:
+    """A summary's rows and group totals from its cells, the forms with deviations and the missing reasons per group.
+
+    Rows: (group, code, count, share, points lost rounded to 2 places, forms, example), groups by name with None
+    last, codes by count (highest first) then code. Groups: (group, deviations, forms, points lost, missing reasons,
+    abstained, abstain rate, no cause), in the same order; a group with missing reasons only is there too.
+    """
+    deviations: dict[str | None, int] = defaultdict(int)
+    lost_of: dict[str | None, float] = defaultdict(float)
+    counted: dict[tuple[str | None, str], int] = {}
+    shaped = []
+    for group, code, n, lost, forms, example in cells:
+        deviations[group] += n
+        lost_of[group] += lost or 0.0
+        counted[group, code] = n
+        shaped.append((group, code, n, round(lost or 0.0, 2), forms, example))
+    shaped.sort(key=lambda r: (*group_order(r[0]), -r[2], r[1]))
+    rows = [(g, code, n, n / deviations[g], lost, forms, example) for g, code, n, lost, forms, example in shaped]
+    groups = []
+    for g in sorted(set(deviations) | set(missing_of), key=group_order):
+        total, abstained = deviations.get(g, 0), counted.get((g, ABSTAIN), 0)
+        lost = round(lost_of.get(g, 0.0), 2)
+        rate = abstained / total if total else 0.0
+        groups.append(
+            (g, total, forms_of.get(g, 0), lost, missing_of.get(g, 0), abstained, rate, counted.get((g, NO_CAUSE), 0))
+        )
+    return rows, groups
 
 
 def refresh_form_causes(session: Session, form_ids: Iterable[int]) -> None:

@@ -12,13 +12,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, literal, select
+from sqlalchemy import Connection, Select, func, literal, select
 from sqlalchemy.orm import aliased
 
 from nlp.errors import PianchaError
-from nlp.store import Store
+from nlp.store import Store, StoreError
 from nlp.store.models import (
     FORM_COLUMNS,
     GROUP_COLUMNS,
@@ -27,8 +28,10 @@ from nlp.store.models import (
     FormCauseRow,
     FormRow,
     IndicatorRow,
+    ProjectSummaryRow,
+    ProjectTotalRow,
 )
-from nlp.store.rollup import summary_rows
+from nlp.store.rollup import group_order, summary_rows
 from nlp.taxonomy import load_taxonomy
 
 if TYPE_CHECKING:
@@ -162,6 +165,49 @@ def _names_zh(codes: Iterable[str]) -> dict[str, str]:
     return {code: _name_zh(code) for code in set(codes)}
 
 
+def _plain_rows(connection: Connection, statement: Select) -> list[tuple]:
+    """A statement without parameters, its rows as the driver's tuples (200,000 Row objects cost 0.05 s more)."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(statement.compile(connection)))
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _stored_project_summary(connection: Connection) -> tuple[list[SummaryRow], list[GroupTotal]]:
+    """The unfiltered summary by project, read as every write stored it (nlp.store.rollup)."""
+    t, r = ProjectTotalRow, ProjectSummaryRow
+    totals = connection.execute(
+        select(
+            t.project,
+            t.causes,
+            t.deviations,
+            t.forms,
+            t.points_lost,
+            t.missing_reasons,
+            t.abstained,
+            t.abstain_rate,
+            t.no_cause,
+        ).order_by(t.project)
+    ).all()
+    cells = _plain_rows(
+        connection, select(r.code, r.n, r.share, r.points_lost, r.forms, r.example).order_by(r.project, r.rank)
+    )
+    if sum(g.causes for g in totals) != len(cells):
+        raise StoreError("project_summary_rows is not in step with project_totals / 项目汇总数据不一致")
+    # both in the database's order of names; a project's rows are the next `causes` cells
+    starts = dict(zip((g.project for g in totals), accumulate((g.causes for g in totals), initial=0)))
+    totals = sorted(totals, key=lambda g: group_order(g.project))  # Python's order, whatever the collation
+    names = _names_zh(cell[0] for cell in cells)
+    rows = []
+    for project, causes, *_ in totals:
+        start = starts[project]
+        for code, n, share, lost, forms, example in cells[start : start + causes]:
+            rows.append(SummaryRow(project, code, names[code], n, share, lost, forms, example))
+    return rows, [GroupTotal(project, *rest) for project, _causes, *rest in totals]
+
+
 def _computed_summary(
     connection: Connection, by: str, year: int | None, department: str | None
 ) -> tuple[list[SummaryRow], list[GroupTotal]]:
@@ -225,6 +271,9 @@ def summarise(
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
         else:  # the SQLite driver begins no transaction before a SELECT: each would read its own
             connection.exec_driver_sql("BEGIN")
-        rows, groups = _computed_summary(connection, by, year, department)
+        if by == "project" and year is None and department is None:
+            rows, groups = _stored_project_summary(connection)
+        else:
+            rows, groups = _computed_summary(connection, by, year, department)
     log.info("summary by %s: %d groups, %d rows", by, len(groups), len(rows))
     return Summary(by=by, year=year, department=department, rows=rows, groups=groups)

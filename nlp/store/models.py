@@ -185,3 +185,45 @@ class FormCauseRow(Base):
     __table_args__ = tuple(
         Index(f"ix_form_causes_{g}_summary", *_summary_columns(g, "form_causes")) for g in FORM_COLUMNS
     )
+
+
+class ProjectSummaryRow(Base):
+    """The unfiltered by-project summary's rows, stored as summarise returns them; kept in step by every write.
+
+    With 16,000 projects a summary by project has over 200,000 rows: reading them ready-made (shares and
+    rounded points computed at write time, in order) is what keeps it under a second. Projects are never NULL
+    (forms.project is NOT NULL and every row below a form copies it).
+    """
+
+    __tablename__ = "project_summary_rows"
+
+    project: Mapped[str] = mapped_column(String(500), primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """The row's place in its project: by count, highest first, then by code."""
+    code: Mapped[str] = mapped_column(String(40))
+    n: Mapped[int] = mapped_column(Integer)
+    share: Mapped[float] = mapped_column(Float)
+    points_lost: Mapped[float] = mapped_column(Float)
+    """Rounded to 2 places, as a summary shows it."""
+    forms: Mapped[int] = mapped_column(Integer)
+    example: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = {"sqlite_with_rowid": False}  # SQLite keeps the rows in (project, rank) order
+
+
+class ProjectTotalRow(Base):
+    """The unfiltered by-project summary's group totals, one row per project; `causes`: how many rows it has."""
+
+    __tablename__ = "project_totals"
+
+    project: Mapped[str] = mapped_column(String(500), primary_key=True)
+    causes: Mapped[int] = mapped_column(Integer)
+    deviations: Mapped[int] = mapped_column(Integer)
+    forms: Mapped[int] = mapped_column(Integer)
+    points_lost: Mapped[float] = mapped_column(Float)
+    missing_reasons: Mapped[int] = mapped_column(Integer)
+    abstained: Mapped[int] = mapped_column(Integer)
+    abstain_rate: Mapped[float] = mapped_column(Float)
+    no_cause: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = {"sqlite_with_rowid": False}

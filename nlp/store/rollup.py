@@ -1,6 +1,8 @@
-"""form_causes: deviations rolled up per (form, effective code), refreshed whenever a form's deviations change.
+"""Roll-ups kept in step by every write, inside its transaction.
 
-And summary_rows: how a summary shapes its cells into rows and group totals.
+form_causes: deviations rolled up per (form, effective code), refreshed whenever a form's deviations change.
+project_summary_rows / project_totals: the unfiltered by-project summary, stored as summarise returns it,
+refreshed for the projects of those forms (and of a deleted document's forms).
 """
 
 from __future__ import annotations
@@ -8,10 +10,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import delete, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy.orm import Session, aliased
 
-from nlp.store.models import DeviationRow, FormCauseRow
+from nlp.store.models import (
+    REASON_MISSING,
+    DeviationRow,
+    FormCauseRow,
+    FormRow,
+    IndicatorRow,
+    ProjectSummaryRow,
+    ProjectTotalRow,
+)
 from nlp.taxonomy import ABSTAIN, NO_CAUSE
 
 _CHUNK = 500
@@ -56,9 +66,10 @@ def summary_rows(
     return rows, groups
 
 
-def refresh_form_causes(session: Session, form_ids: Iterable[int]) -> None:
-    """Recompute the rolled-up rows of these forms from their deviations (inside the caller's transaction)."""
+def refresh_form_causes(session: Session | Connection, form_ids: Iterable[int]) -> None:
+    """Recompute the rolled-up rows of these forms from their deviations, and their projects' stored summary."""
     ids = sorted(set(form_ids))
+    projects: set[str] = set()
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         session.execute(delete(FormCauseRow).where(FormCauseRow.form_id.in_(chunk)))
@@ -80,3 +91,79 @@ def refresh_form_causes(session: Session, form_ids: Iterable[int]) -> None:
         )
         columns = ["form_id", "code", "n", "points_lost", "first_id", "department", "unit", "project", "year"]
         session.execute(insert(FormCauseRow).from_select(columns, rolled))
+        projects.update(session.execute(select(FormRow.project).where(FormRow.id.in_(chunk)).distinct()).scalars())
+    refresh_project_summary(session, projects)
+
+
+def refresh_project_summary(session: Session | Connection, projects: Iterable[str]) -> None:
+    """Recompute the stored by-project summary of these projects from form_causes (a project gone: its rows go)."""
+    names = sorted(set(projects))
+    fc = FormCauseRow
+    for start in range(0, len(names), _CHUNK):
+        chunk = names[start : start + _CHUNK]
+        session.execute(delete(ProjectSummaryRow).where(ProjectSummaryRow.project.in_(chunk)))
+        session.execute(delete(ProjectTotalRow).where(ProjectTotalRow.project.in_(chunk)))
+        cells = (
+            select(
+                fc.project,
+                fc.code,
+                func.sum(fc.n).label("n"),
+                func.sum(fc.points_lost).label("lost"),
+                func.count().label("forms"),
+                func.min(fc.first_id).label("first"),
+            )
+            .where(fc.project.in_(chunk))
+            .group_by(fc.project, fc.code)
+            .subquery()
+        )
+        first = aliased(DeviationRow)
+        c = cells.c
+        found = session.execute(
+            select(c.project, c.code, c.n, c.lost, c.forms, first.text).join(first, first.id == c.first)
+        ).all()
+        forms_of = dict(  # the forms with at least one deviation: those with form_causes
+            session.execute(
+                select(fc.project, func.count(fc.form_id.distinct())).where(fc.project.in_(chunk)).group_by(fc.project)
+            ).all()
+        )
+        i = IndicatorRow
+        missing_of = dict(
+            session.execute(
+                select(i.project, func.count()).where(REASON_MISSING, i.project.in_(chunk)).group_by(i.project)
+            ).all()
+        )
+        rows, groups = summary_rows(found, forms_of, missing_of)
+        causes: dict[str, int] = defaultdict(int)
+        stored = []
+        for project, code, n, share, lost, forms, example in rows:
+            stored.append(
+                {
+                    "project": project,
+                    "rank": causes[project],
+                    "code": code,
+                    "n": n,
+                    "share": share,
+                    "points_lost": lost,
+                    "forms": forms,
+                    "example": example,
+                }
+            )
+            causes[project] += 1
+        totals = [
+            {
+                "project": project,
+                "causes": causes[project],
+                "deviations": deviations,
+                "forms": forms,
+                "points_lost": lost,
+                "missing_reasons": missing,
+                "abstained": abstained,
+                "abstain_rate": rate,
+                "no_cause": no_cause,
+            }
+            for project, deviations, forms, lost, missing, abstained, rate, no_cause in groups
+        ]
+        if stored:
+            session.execute(insert(ProjectSummaryRow), stored)
+        if totals:
+            session.execute(insert(ProjectTotalRow), totals)

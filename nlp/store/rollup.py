@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select, text
 from sqlalchemy.orm import Session, aliased
 
 from nlp.store.models import (
@@ -25,6 +25,7 @@ from nlp.store.models import (
 from nlp.taxonomy import ABSTAIN, NO_CAUSE
 
 _CHUNK = 500
+_PROJECT_LOCKS = 0x70_72_6A  # "prj": the advisory-lock key space of the projects (PostgreSQL)
 
 Cell = tuple[str | None, str, int, float | None, int, str]
 """One (group, code) of a summary before it is shaped: group, code, count, points lost, forms, example."""
@@ -95,12 +96,28 @@ def refresh_form_causes(session: Session | Connection, form_ids: Iterable[int]) 
     refresh_project_summary(session, projects)
 
 
+def _lock_projects(session: Session | Connection, names: list[str]) -> None:
+    """PostgreSQL: one transaction at a time refreshes a project, the next then reads what the first committed.
+
+    Without it two transactions touching one project (two files with a 信息化运维项目, a label set during an
+    ingest) would each insert the project's rows, and the second fail on the primary key. The locks are taken
+    in name order in every transaction, so no two wait for each other. SQLite has one writer at a time anyway.
+    """
+    connection = session.connection() if isinstance(session, Session) else session
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(:space, hashtext(p)) FROM unnest(CAST(:names AS text[])) AS p"),
+            {"space": _PROJECT_LOCKS, "names": names},
+        )
+
+
 def refresh_project_summary(session: Session | Connection, projects: Iterable[str]) -> None:
     """Recompute the stored by-project summary of these projects from form_causes (a project gone: its rows go)."""
     names = sorted(set(projects))
     fc = FormCauseRow
     for start in range(0, len(names), _CHUNK):
         chunk = names[start : start + _CHUNK]
+        _lock_projects(session, chunk)
         session.execute(delete(ProjectSummaryRow).where(ProjectSummaryRow.project.in_(chunk)))
         session.execute(delete(ProjectTotalRow).where(ProjectTotalRow.project.in_(chunk)))
         cells = (

@@ -273,3 +273,32 @@ def test_summarise_turns_the_garbage_collector_back_on_only_if_it_was(seeded) ->
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_two_writers_on_one_project_wait_for_each_other(store, stub_model) -> None:
+    """A label set while another transaction refreshes the same project waits for it, then counts both."""
+    import threading
+
+    from nlp.store.rollup import refresh_project_summary
+
+    forms = hand_built_seed()
+    result = ingest_forms(store, forms, stub_model, file_name="a.txt")
+    deviation = get_document(store, result.document_id).form_list[0].deviations[0]
+    failed: list[BaseException] = []
+
+    def label() -> None:
+        try:
+            set_label(store, deviation.id, "policy", "王芳")
+        except BaseException as exc:  # reported below, in the test's thread
+            failed.append(exc)
+
+    with store.transaction() as session:
+        refresh_project_summary(session, [forms[0].project])  # holds the project until it commits
+        writer = threading.Thread(target=label)
+        writer.start()
+        writer.join(timeout=2)
+        assert writer.is_alive()  # waiting, not failing or writing past this transaction
+    writer.join(timeout=60)
+    assert not failed, failed
+    assert summarise(store, by="project") == _computed(store, "project")
+    assert any(r.label == "policy" for r in summarise(store, by="project").rows if r.group == forms[0].project)

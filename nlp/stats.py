@@ -149,8 +149,8 @@ def _gc_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off while a summary builds its rows (back on as it was, afterwards).
 
     Allocating 200,000 rows sets off a collection every 700 objects, and the full ones walk every object in the
-    process (in the service: the loaded model too), which doubled the time of a summary by project. The rows
-    hold no reference cycles, so nothing is left for the collector to free.
+    process (in the service: the loaded model too): 0.72 s instead of 0.52 s for the summary by project of
+    1,000,000 deviations. The rows hold no reference cycles, so nothing is left for the collector to free.
     """
     enabled = gc.isenabled()
     gc.disable()

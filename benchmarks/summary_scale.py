@@ -149,7 +149,7 @@ def fill(store: Store, rows: int, units: int, years: int, seed: int = 7) -> None
             c.execute(insert(FormRow), forms)
             c.execute(insert(IndicatorRow), indicators)
             c.execute(insert(DeviationRow), deviations)
-        with store.transaction() as session:  # the (form, code) roll-up, as ingest keeps it
+        with store.transaction() as session:  # the roll-ups (form_causes, the stored project summary), as ingest
             refresh_form_causes(session, [f["id"] for f in forms])
         print(f"  {year}: {len(forms)} forms, {len(indicators)} indicators, {len(deviations)} deviations", flush=True)
 

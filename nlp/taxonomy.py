@@ -11,6 +11,8 @@ import yaml
 from nlp.paths import TAXONOMY_FILE
 
 ABSTAIN = "other"
+NO_CAUSE = "no_cause"
+"""What a deviation with no text at all is counted as (taxonomy: 未说明原因)."""
 
 
 @dataclass(frozen=True)

@@ -22,16 +22,13 @@ from nlp.store.errors import StoreError
 from nlp.store.models import DeviationRow, DocumentRow, FormRow, IndicatorRow, ModelVersionRow
 from nlp.store.rollup import refresh_form_causes
 from nlp.store.session import Store
-from nlp.taxonomy import ABSTAIN
+from nlp.taxonomy import ABSTAIN, NO_CAUSE
 from nlp.text import MAX_TEXT_CHARS, check_text
 
 if TYPE_CHECKING:
     from nlp.inference import CauseModel, Prediction
 
 log = logging.getLogger(__name__)
-
-NO_CAUSE = "no_cause"
-"""What a deviation with no text at all is counted as (taxonomy: 未说明原因)."""
 
 
 @dataclass

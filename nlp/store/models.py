@@ -101,7 +101,9 @@ class _GroupColumns:
     level2: Mapped[str | None] = mapped_column(String(200))
 
 
-_MISSING = sql("reason_missing")
+REASON_MISSING = sql("reason_missing")
+"""The partial indexes' condition. A query must say exactly this to use them: SQLite does not read
+`reason_missing = 1` or `IS 1` (what SQLAlchemy writes for the column) as implying it, and scans the table."""
 
 
 class IndicatorRow(_GroupColumns, Base):
@@ -120,7 +122,8 @@ class IndicatorRow(_GroupColumns, Base):
     reason_missing: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = tuple(
-        Index(f"ix_indicators_missing_{g}", g, sqlite_where=_MISSING, postgresql_where=_MISSING) for g in GROUP_COLUMNS
+        Index(f"ix_indicators_missing_{g}", g, sqlite_where=REASON_MISSING, postgresql_where=REASON_MISSING)
+        for g in GROUP_COLUMNS
     )
 
 
@@ -182,3 +185,45 @@ class FormCauseRow(Base):
     __table_args__ = tuple(
         Index(f"ix_form_causes_{g}_summary", *_summary_columns(g, "form_causes")) for g in FORM_COLUMNS
     )
+
+
+class ProjectSummaryRow(Base):
+    """The unfiltered by-project summary's rows, stored as summarise returns them; kept in step by every write.
+
+    With 16,000 projects a summary by project has over 200,000 rows: reading them ready-made (shares and
+    rounded points computed at write time, in order) is what keeps it under a second. Projects are never NULL
+    (forms.project is NOT NULL and every row below a form copies it).
+    """
+
+    __tablename__ = "project_summary_rows"
+
+    project: Mapped[str] = mapped_column(String(500), primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """The row's place in its project: by count, highest first, then by code."""
+    code: Mapped[str] = mapped_column(String(40))
+    n: Mapped[int] = mapped_column(Integer)
+    share: Mapped[float] = mapped_column(Float)
+    points_lost: Mapped[float] = mapped_column(Float)
+    """Rounded to 2 places, as a summary shows it."""
+    forms: Mapped[int] = mapped_column(Integer)
+    example: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = {"sqlite_with_rowid": False}  # SQLite keeps the rows in (project, rank) order
+
+
+class ProjectTotalRow(Base):
+    """The unfiltered by-project summary's group totals, one row per project; `causes`: how many rows it has."""
+
+    __tablename__ = "project_totals"
+
+    project: Mapped[str] = mapped_column(String(500), primary_key=True)
+    causes: Mapped[int] = mapped_column(Integer)
+    deviations: Mapped[int] = mapped_column(Integer)
+    forms: Mapped[int] = mapped_column(Integer)
+    points_lost: Mapped[float] = mapped_column(Float)
+    missing_reasons: Mapped[int] = mapped_column(Integer)
+    abstained: Mapped[int] = mapped_column(Integer)
+    abstain_rate: Mapped[float] = mapped_column(Float)
+    no_cause: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = {"sqlite_with_rowid": False}

@@ -14,7 +14,7 @@ from nlp.errors import LabelDataError
 from nlp.store.errors import NotFoundError
 from nlp.store.ingest import now
 from nlp.store.models import DeviationRow, DocumentRow, FormRow
-from nlp.store.rollup import refresh_form_causes
+from nlp.store.rollup import refresh_form_causes, refresh_project_summary
 from nlp.store.session import Store
 from nlp.taxonomy import load_taxonomy
 
@@ -184,7 +184,10 @@ def delete_document(store: Store, document_id: int) -> None:
         doc = session.get(DocumentRow, document_id)
         if doc is None:
             raise NotFoundError(f"document {document_id}: not found / 文档不存在")
+        projects = session.scalars(select(FormRow.project).where(FormRow.document_id == document_id).distinct()).all()
         session.delete(doc)
+        session.flush()  # the database cascades to forms, indicators, deviations and form_causes
+        refresh_project_summary(session, projects)
     log.info("deleted document %d (%s)", document_id, doc.file_name)
 
 

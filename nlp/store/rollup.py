@@ -1,20 +1,76 @@
-"""form_causes: deviations rolled up per (form, effective code), refreshed whenever a form's deviations change."""
+"""Roll-ups kept in step by every write, inside its transaction.
+
+form_causes: deviations rolled up per (form, effective code), refreshed whenever a form's deviations change.
+project_summary_rows / project_totals: the unfiltered by-project summary, stored as summarise returns it,
+refreshed for the projects of those forms (and of a deleted document's forms).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 
-from sqlalchemy import delete, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, delete, func, insert, select, text
+from sqlalchemy.orm import Session, aliased
 
-from nlp.store.models import DeviationRow, FormCauseRow
+from nlp.store.models import (
+    REASON_MISSING,
+    DeviationRow,
+    FormCauseRow,
+    FormRow,
+    IndicatorRow,
+    ProjectSummaryRow,
+    ProjectTotalRow,
+)
+from nlp.taxonomy import ABSTAIN, NO_CAUSE
 
 _CHUNK = 500
+_PROJECT_LOCKS = 0x70_72_6A  # "prj": the advisory-lock key space of the projects (PostgreSQL)
+
+Cell = tuple[str | None, str, int, float | None, int, str]
+"""One (group, code) of a summary before it is shaped: group, code, count, points lost, forms, example."""
 
 
-def refresh_form_causes(session: Session, form_ids: Iterable[int]) -> None:
-    """Recompute the rolled-up rows of these forms from their deviations (inside the caller's transaction)."""
+def group_order(group: str | None) -> tuple[bool, str]:
+    """How a summary orders its groups: by name, None last."""
+    return (group is None, group or "")
+
+
+def summary_rows(
+    cells: Iterable[Cell], forms_of: Mapping[str | None, int], missing_of: Mapping[str | None, int]
+) -> tuple[list[tuple], list[tuple]]:
+    """A summary's rows and group totals from its cells, the forms with deviations and the missing reasons per group.
+
+    Rows: (group, code, count, share, points lost rounded to 2 places, forms, example), groups by name with None
+    last, codes by count (highest first) then code. Groups: (group, deviations, forms, points lost, missing reasons,
+    abstained, abstain rate, no cause), in the same order; a group with missing reasons only is there too.
+    """
+    deviations: dict[str | None, int] = defaultdict(int)
+    lost_of: dict[str | None, float] = defaultdict(float)
+    counted: dict[tuple[str | None, str], int] = {}
+    shaped = []
+    for group, code, n, lost, forms, example in cells:
+        deviations[group] += n
+        lost_of[group] += lost or 0.0
+        counted[group, code] = n
+        shaped.append((group, code, n, round(lost or 0.0, 2), forms, example))
+    shaped.sort(key=lambda r: (*group_order(r[0]), -r[2], r[1]))
+    rows = [(g, code, n, n / deviations[g], lost, forms, example) for g, code, n, lost, forms, example in shaped]
+    groups = []
+    for g in sorted(set(deviations) | set(missing_of), key=group_order):
+        total, abstained = deviations.get(g, 0), counted.get((g, ABSTAIN), 0)
+        lost = round(lost_of.get(g, 0.0), 2)
+        rate = abstained / total if total else 0.0
+        groups.append(
+            (g, total, forms_of.get(g, 0), lost, missing_of.get(g, 0), abstained, rate, counted.get((g, NO_CAUSE), 0))
+        )
+    return rows, groups
+
+
+def refresh_form_causes(session: Session | Connection, form_ids: Iterable[int]) -> None:
+    """Recompute the rolled-up rows of these forms from their deviations, and their projects' stored summary."""
     ids = sorted(set(form_ids))
+    projects: set[str] = set()
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         session.execute(delete(FormCauseRow).where(FormCauseRow.form_id.in_(chunk)))
@@ -36,3 +92,95 @@ def refresh_form_causes(session: Session, form_ids: Iterable[int]) -> None:
         )
         columns = ["form_id", "code", "n", "points_lost", "first_id", "department", "unit", "project", "year"]
         session.execute(insert(FormCauseRow).from_select(columns, rolled))
+        projects.update(session.execute(select(FormRow.project).where(FormRow.id.in_(chunk)).distinct()).scalars())
+    refresh_project_summary(session, projects)
+
+
+def _lock_projects(session: Session | Connection, names: list[str]) -> None:
+    """PostgreSQL: one transaction at a time refreshes a project, the next then reads what the first committed.
+
+    Without it two transactions touching one project (two files with a 信息化运维项目, a label set during an
+    ingest) would each insert the project's rows, and the second fail on the primary key. The locks are taken
+    in name order in every transaction, so no two wait for each other. SQLite has one writer at a time anyway.
+    """
+    connection = session.connection() if isinstance(session, Session) else session
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(:space, hashtext(p)) FROM unnest(CAST(:names AS text[])) AS p"),
+            {"space": _PROJECT_LOCKS, "names": names},
+        )
+
+
+def refresh_project_summary(session: Session | Connection, projects: Iterable[str]) -> None:
+    """Recompute the stored by-project summary of these projects from form_causes (a project gone: its rows go)."""
+    names = sorted(set(projects))
+    fc = FormCauseRow
+    for start in range(0, len(names), _CHUNK):
+        chunk = names[start : start + _CHUNK]
+        _lock_projects(session, chunk)
+        session.execute(delete(ProjectSummaryRow).where(ProjectSummaryRow.project.in_(chunk)))
+        session.execute(delete(ProjectTotalRow).where(ProjectTotalRow.project.in_(chunk)))
+        cells = (
+            select(
+                fc.project,
+                fc.code,
+                func.sum(fc.n).label("n"),
+                func.sum(fc.points_lost).label("lost"),
+                func.count().label("forms"),
+                func.min(fc.first_id).label("first"),
+            )
+            .where(fc.project.in_(chunk))
+            .group_by(fc.project, fc.code)
+            .subquery()
+        )
+        first = aliased(DeviationRow)
+        c = cells.c
+        found = session.execute(
+            select(c.project, c.code, c.n, c.lost, c.forms, first.text).join(first, first.id == c.first)
+        ).all()
+        forms_of = dict(  # the forms with at least one deviation: those with form_causes
+            session.execute(
+                select(fc.project, func.count(fc.form_id.distinct())).where(fc.project.in_(chunk)).group_by(fc.project)
+            ).all()
+        )
+        i = IndicatorRow
+        missing_of = dict(
+            session.execute(
+                select(i.project, func.count()).where(REASON_MISSING, i.project.in_(chunk)).group_by(i.project)
+            ).all()
+        )
+        rows, groups = summary_rows(found, forms_of, missing_of)
+        causes: dict[str, int] = defaultdict(int)
+        stored = []
+        for project, code, n, share, lost, forms, example in rows:
+            stored.append(
+                {
+                    "project": project,
+                    "rank": causes[project],
+                    "code": code,
+                    "n": n,
+                    "share": share,
+                    "points_lost": lost,
+                    "forms": forms,
+                    "example": example,
+                }
+            )
+            causes[project] += 1
+        totals = [
+            {
+                "project": project,
+                "causes": causes[project],
+                "deviations": deviations,
+                "forms": forms,
+                "points_lost": lost,
+                "missing_reasons": missing,
+                "abstained": abstained,
+                "abstain_rate": rate,
+                "no_cause": no_cause,
+            }
+            for project, deviations, forms, lost, missing, abstained, rate, no_cause in groups
+        ]
+        if stored:
+            session.execute(insert(ProjectSummaryRow), stored)
+        if totals:
+            session.execute(insert(ProjectTotalRow), totals)

@@ -186,6 +186,15 @@ def hand_built_seed() -> list[Form]:
     return forms
 
 
+SILENT_PROJECT = "只缺说明的项目"
+
+
+def silent_form() -> Form:
+    """A form whose one indicator lost points and says nothing: a group with a missing reason and no deviation."""
+    lossy = Indicator("产出指标", "数量指标", "完成率", weight=10, score=5)
+    return Form(SILENT_PROJECT, "部门甲", "单位甲", 2023, indicators=[lossy])
+
+
 def parse_seed(path: Path) -> list[Form]:
     """The seed's forms: parsed by nlp.forms once that reader exists, else the hand-built stand-in."""
     try:

@@ -9,9 +9,17 @@ from pathlib import Path
 import pytest
 
 from nlp.forms.records import Deviation, Form, Indicator
-from nlp.stats import BY, SummaryError, summarise
+from nlp.stats import BY, Summary, SummaryError, summarise
 from nlp.store import get_document, ingest_forms, open_store, set_label
-from tests.store.conftest import PG_ENV, StubModel, database_url, hand_built_seed, parse_seed
+from tests.store.conftest import (
+    PG_ENV,
+    SILENT_PROJECT,
+    StubModel,
+    database_url,
+    hand_built_seed,
+    parse_seed,
+    silent_form,
+)
 
 
 @pytest.fixture
@@ -129,18 +137,11 @@ def test_an_unknown_grouping_is_refused(store) -> None:
 
 
 def test_flat_records_have_the_documented_keys_and_every_group(store, stub_model) -> None:
-    form = Form(
-        "只缺说明的项目",
-        "部门甲",
-        "单位甲",
-        2023,
-        indicators=[Indicator("产出指标", "数量指标", "完成率", weight=10, score=5)],
-    )
-    ingest_forms(store, [*hand_built_seed()[:2], form], stub_model, file_name="a.txt")
+    ingest_forms(store, [*hand_built_seed()[:2], silent_form()], stub_model, file_name="a.txt")
     summary = summarise(store, by="project")
     records = summary.to_records()
     assert list(records[0])[:8] == ["group", "label", "label_zh", "count", "share", "points_lost", "forms", "example"]
-    silent = [r for r in records if r["group"] == "只缺说明的项目"]
+    silent = [r for r in records if r["group"] == SILENT_PROJECT]
     assert silent == [{**silent[0], "count": 0, "label": None, "missing_reasons": 1}]
     assert list(summary.to_frame().columns[:8]) == list(records[0])[:8]
 
@@ -217,3 +218,87 @@ def test_the_form_roll_up_stays_in_step_with_every_write(store, stub_model) -> N
             assert sorted((r.group, r.label, r.count, r.forms, r.points_lost, r.example) for r in got.rows) == (
                 _from_scratch(store, by)
             )
+        assert summarise(store, by="project") == _computed(store, "project")
+
+
+def _computed(store, by: str, year: int | None = None, department: str | None = None) -> Summary:
+    """The summary aggregated at read time, never the stored by-project one."""
+    from nlp.stats import _computed_summary
+
+    with store.engine.connect() as connection:
+        rows, groups = _computed_summary(connection, by, year, department)
+    return Summary(by=by, year=year, department=department, rows=rows, groups=groups)
+
+
+def test_the_stored_project_summary_is_the_one_computed_at_read_time(store, stub_model) -> None:
+    forms = hand_built_seed()
+    forms[0].year, forms[1].department = 2022, "上海市财政局"
+    forms[2].project = forms[3].project  # two forms of one project
+    silent = silent_form()
+    ingest_forms(store, [*forms, silent], stub_model, file_name="a.txt")
+    again = hand_built_seed()[:4]  # the same projects a second time, other codes
+    ingest_forms(store, again, StubModel("stub-2", rules=[("考核", "external")]), file_name="b.txt")
+    stored = summarise(store, by="project")
+    assert stored == _computed(store, "project")
+    assert [g.group for g in stored.groups] == sorted({f.project for f in [*forms, *again, silent]})
+    only_missing = next(g for g in stored.groups if g.group == SILENT_PROJECT)  # no deviation: still a group
+    assert (only_missing.deviations, only_missing.forms, only_missing.missing_reasons) == (0, 0, 1)
+    for g in stored.groups:
+        rows = [(r.count, r.label) for r in stored.rows if r.group == g.group]
+        assert rows == sorted(rows, key=lambda r: (-r[0], r[1]))
+
+
+def test_project_groups_follow_python_order_whatever_the_database_collation(store, stub_model) -> None:
+    projects = ["ab", "a-c", "B项目", "a项目", "Ab", "项目乙", "项目甲"]
+    forms = hand_built_seed()[: len(projects)]
+    for f, project in zip(forms, projects):
+        f.project = project
+    ingest_forms(store, forms, stub_model, file_name="a.txt")
+    stored = summarise(store, by="project")
+    assert [g.group for g in stored.groups] == sorted(projects)
+    assert [r.group for r in stored.rows] == sorted(r.group for r in stored.rows)
+    assert stored == _computed(store, "project")
+
+
+def test_summarise_turns_the_garbage_collector_back_on_only_if_it_was(seeded) -> None:
+    import gc
+
+    store, _ = seeded
+    assert gc.isenabled()
+    summarise(store, by="project")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        summarise(store, by="unit")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_two_writers_on_one_project_wait_for_each_other(store, stub_model) -> None:
+    """A label set while another transaction refreshes the same project waits for it, then counts both."""
+    import threading
+
+    from nlp.store.rollup import refresh_project_summary
+
+    forms = hand_built_seed()
+    result = ingest_forms(store, forms, stub_model, file_name="a.txt")
+    deviation = get_document(store, result.document_id).form_list[0].deviations[0]
+    failed: list[BaseException] = []
+
+    def label() -> None:
+        try:
+            set_label(store, deviation.id, "policy", "王芳")
+        except BaseException as exc:  # reported below, in the test's thread
+            failed.append(exc)
+
+    with store.transaction() as session:
+        refresh_project_summary(session, [forms[0].project])  # holds the project until it commits
+        writer = threading.Thread(target=label)
+        writer.start()
+        writer.join(timeout=2)
+        assert writer.is_alive()  # waiting, not failing or writing past this transaction
+    writer.join(timeout=60)
+    assert not failed, failed
+    assert summarise(store, by="project") == _computed(store, "project")
+    assert any(r.label == "policy" for r in summarise(store, by="project").rows if r.group == forms[0].project)

@@ -81,15 +81,6 @@ def word_ngrams(tokens: list[str], low: int, high: int) -> list[str]:
     return grams
 
 
-def char_ngrams(text: str, low: int, high: int) -> list[str]:
-    """Character n-grams of `low`..`high` characters after collapsing runs of white space (as scikit-learn)."""
-    text = _WHITE_SPACES.sub(" ", text)
-    grams = list(text) if low == 1 else []
-    for n in range(max(low, 2), min(high, len(text)) + 1):
-        grams += [text[i : i + n] for i in range(len(text) - n + 1)]
-    return grams
-
-
 @dataclass
 class TfidfBranch:
     """One fitted TF-IDF branch: its terms in column order, their idf, and how texts become n-grams."""
@@ -103,9 +94,10 @@ class TfidfBranch:
 
     def __post_init__(self) -> None:
         self.vocabulary = {str(t): j for j, t in enumerate(self.terms)}
+        self._by_length: dict[int, tuple[np.ndarray, np.ndarray]] | None = None
 
-    def weigh(self, grams_per_text: Sequence[list[str]]) -> sparse.csr_matrix:
-        """The L2-normalised TF-IDF of each text's n-grams, one row per text (as TfidfVectorizer.transform)."""
+    def count_grams(self, grams_per_text: Sequence[list[str]]) -> sparse.csr_matrix:
+        """How often each vocabulary term occurs among each text's n-grams (one row per text)."""
         lookup = self.vocabulary.get
         found: list[int] = []
         indptr = [0]
@@ -113,14 +105,67 @@ class TfidfBranch:
             found.extend(map(lookup, grams, repeat(-1, len(grams))))  # -1: not in the vocabulary
             indptr.append(len(found))
         columns = np.asarray(found, dtype=np.int64)
-        unknown = columns < 0
-        columns[unknown] = 0  # an unknown n-gram counts 0 in column 0, and explicit zeros are dropped below
+        known = columns >= 0
+        rows = np.repeat(np.arange(len(grams_per_text)), np.diff(indptr))
+        return self._counts(rows[known], columns[known], len(grams_per_text))
+
+    def count_chars(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """`count_grams` of the texts' character n-grams, looked up as integers rather than built as strings.
+
+        An n-gram of code points c₁…cₙ (each below 2²¹) is the integer c₁·2²¹⁽ⁿ⁻¹⁾ + … + cₙ; the texts are
+        joined by NUL, so an n-gram across two texts holds a NUL, and no term does (checked on the first call).
+        The result equals counting the n-gram strings as scikit-learn's character analyser makes them (white
+        space runs collapsed to one space, every substring of low..high characters): a test checks it.
+        """
+        if self._by_length is None:
+            self._by_length = self._integer_terms()
+        cleaned = [_WHITE_SPACES.sub(" ", t.lower() if self.lowercase else t) for t in texts]
+        points = np.frombuffer("\0".join(cleaned).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        row_of = np.repeat(np.arange(len(texts)), [len(t) + 1 for t in cleaned])[: len(points)]
+        rows, columns = [], []
+        low, high = self.ngrams
+        for n in range(low, high + 1):
+            if len(points) < n or n not in self._by_length:
+                continue
+            keys = points[: len(points) - n + 1].copy()
+            for k in range(1, n):
+                keys = (keys << np.uint64(21)) | points[k : len(points) - n + 1 + k]
+            sorted_keys, columns_of = self._by_length[n]
+            at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+            hit = sorted_keys[at] == keys
+            rows.append(row_of[: len(keys)][hit])
+            columns.append(columns_of[at[hit]])
+        if not rows:
+            return self._counts(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), len(texts))
+        return self._counts(np.concatenate(rows), np.concatenate(columns), len(texts))
+
+    def _integer_terms(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Per n-gram length: the terms as sorted integer keys, and their columns."""
+        by_length: dict[int, tuple[list[int], list[int]]] = {}
+        for column, term in enumerate(map(str, self.terms)):
+            if "\0" in term or any(ord(c) >= 1 << 21 for c in term):
+                raise ModelError(f"character term {term!r} cannot be looked up as an integer / 无法编码的字符")
+            key = 0
+            for c in term:
+                key = (key << 21) | ord(c)
+            keys, columns = by_length.setdefault(len(term), ([], []))
+            keys.append(key)
+            columns.append(column)
+        out = {}
+        for n, (keys, columns) in by_length.items():
+            order = np.argsort(np.asarray(keys, dtype=np.uint64))
+            out[n] = (np.asarray(keys, dtype=np.uint64)[order], np.asarray(columns, dtype=np.int64)[order])
+        return out
+
+    def _counts(self, rows: np.ndarray, columns: np.ndarray, n_texts: int) -> sparse.csr_matrix:
         counts = sparse.csr_matrix(
-            ((~unknown).astype(np.float64), columns, np.asarray(indptr, dtype=np.int64)),
-            shape=(len(grams_per_text), len(self.terms)),
-        )
-        counts.sum_duplicates()  # an n-gram repeated in a text becomes one count (sorted per row, in C++)
-        counts.eliminate_zeros()
+            (np.ones(len(rows)), (rows, columns)), shape=(n_texts, len(self.terms))
+        )  # repeated (text, term) pairs add up
+        counts.sum_duplicates()
+        return counts
+
+    def weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        """The L2-normalised TF-IDF of term counts, one row per text (as TfidfVectorizer.transform)."""
         if self.sublinear:
             np.log(counts.data, out=counts.data)
             counts.data += 1
@@ -180,10 +225,9 @@ class CompiledClassifier:
 
     def vectorise(self, model_texts: Sequence[str]) -> sparse.csr_matrix:
         """The word ∪ character features of normalised texts (words' columns first, as the Pipeline's union)."""
-        words = [word_ngrams(" ".join(segment(t)).split(), *self.words.ngrams) for t in model_texts]
-        lower = self.chars.lowercase
-        chars = [char_ngrams(t.lower() if lower else t, *self.chars.ngrams) for t in model_texts]
-        return sparse.hstack([self.words.weigh(words), self.chars.weigh(chars)], format="csr")
+        words = [word_ngrams(segment(t), *self.words.ngrams) for t in model_texts]  # jieba words hold no spaces
+        word_counts, char_counts = self.words.count_grams(words), self.chars.count_chars(model_texts)
+        return sparse.hstack([self.words.weigh(word_counts), self.chars.weigh(char_counts)], format="csr")
 
     def probabilities(self, vectors: sparse.csr_matrix) -> np.ndarray:
         """(texts, classes) probabilities of vectorised texts."""
@@ -309,9 +353,9 @@ class CauseModel:
         splits = [split_cause_measure(normalise(t)) for t in texts]
         vectors = self.compiled.vectorise([s.for_model for s in splits])
         probabilities = self.compiled.probabilities(vectors)
+        orders = np.argsort(probabilities, axis=1)[:, ::-1]  # each row's codes, most probable first
         results = []
-        for row, (split, probs) in enumerate(zip(splits, probabilities)):
-            order = np.argsort(probs)[::-1]
+        for row, (split, probs, order) in enumerate(zip(splits, probabilities.tolist(), orders.tolist())):
             best, second = probs[order[0]], probs[order[1]] if len(order) > 1 else 0.0
             label = self.classes_[order[0]]
             abstained = bool(best < self.threshold or best - second < self.margin)
@@ -319,10 +363,10 @@ class CauseModel:
                 Prediction(
                     label=ABSTAIN if abstained else label,
                     label_zh=self._names[ABSTAIN if abstained else label],
-                    confidence=round(float(best), 4),
+                    confidence=round(best, 4),
                     abstained=abstained,
                     ranking=[
-                        Ranked(self.classes_[k], self._names[self.classes_[k]], round(float(probs[k]), 4))
+                        Ranked(self.classes_[k], self._names[self.classes_[k]], round(probs[k], 4))
                         for k in order[:top]
                     ],
                     cause_text=split.cause,

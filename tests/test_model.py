@@ -206,3 +206,27 @@ def test_a_damaged_inference_file_is_a_model_error(trained, model_root, tmp_path
     (copy / trained.version / "inference.npz").write_bytes(b"not numpy")
     with pytest.raises(ModelError, match="not a readable model file"):
         load_model(trained.version, root=copy)
+
+
+def _char_ngram_strings(text: str, low: int, high: int) -> list[str]:
+    """scikit-learn's character analyser, written out: runs of white space become one space, then every
+    substring of low..high characters."""
+    import re
+
+    text = re.sub(r"\s\s+", " ", text)
+    return [text[i : i + n] for n in range(low, min(high, len(text)) + 1) for i in range(len(text) - n + 1)]
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["由于网络不稳定，系统曾发生临时性故障", "", "a", "ab", "A  B\n\tc", "含\x00空字符", "😀 表情", "İstanbul ÄB"],
+        ["受疫情影响  部分培训改为线上开展"] * 3,
+    ],
+)
+def test_character_ngrams_counted_as_integers_equal_the_strings(model, corpus, texts):
+    """count_chars looks n-grams up as integers; it must count exactly what the n-gram strings count."""
+    chars = model.compiled.chars
+    for batch in (texts, corpus["text"].tolist()):
+        strings = [_char_ngram_strings(t.lower(), *chars.ngrams) for t in batch]
+        assert (chars.count_chars(batch) != chars.count_grams(strings)).nnz == 0

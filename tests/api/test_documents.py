@@ -118,3 +118,22 @@ def test_upload_over_the_size_limit_is_413(api_settings, seed_file):
     with TestClient(create_app(small)) as c:
         r = c.post("/v1/documents", files={"file": (seed_file.name, seed_file.read_bytes(), "text/plain")})
     assert r.status_code == 413 and "limit of 1000 bytes" in r.json()["detail"]
+
+
+def test_a_stored_summary_out_of_step_is_503_naming_the_table(client, uploaded):
+    from sqlalchemy import delete, select
+
+    from nlp.store.models import ProjectSummaryRow, ProjectTotalRow
+    from nlp.store.rollup import refresh_project_summary
+
+    store = client.app.state.store
+    with store.engine.begin() as c:
+        c.execute(delete(ProjectSummaryRow).where(ProjectSummaryRow.rank == 0))
+    try:
+        r = client.get("/v1/stats/causes", params={"group_by": "project"})
+        assert r.status_code == 503
+        assert "project_summary_rows is not in step" in r.json()["detail"]
+    finally:  # the session's other tests share this database: rebuild what was removed
+        with store.transaction() as session:
+            refresh_project_summary(session, session.scalars(select(ProjectTotalRow.project)).all())
+    assert client.get("/v1/stats/causes", params={"group_by": "project"}).status_code == 200

@@ -302,3 +302,19 @@ def test_two_writers_on_one_project_wait_for_each_other(store, stub_model) -> No
     assert not failed, failed
     assert summarise(store, by="project") == _computed(store, "project")
     assert any(r.label == "policy" for r in summarise(store, by="project").rows if r.group == forms[0].project)
+
+
+def test_a_stored_project_summary_out_of_step_is_a_clear_store_error(seeded) -> None:
+    """A row of project_summary_rows gone behind the writers' backs (a hand edit, a half-restored backup) is
+    reported by name rather than answered with a wrong summary; computed summaries still answer."""
+    from sqlalchemy import delete
+
+    from nlp.store import StoreError
+    from nlp.store.models import ProjectSummaryRow
+
+    store, _ = seeded
+    with store.engine.begin() as c:
+        c.execute(delete(ProjectSummaryRow).where(ProjectSummaryRow.rank == 0))
+    with pytest.raises(StoreError, match="project_summary_rows is not in step with project_totals"):
+        summarise(store, by="project")
+    assert summarise(store, by="project", year=2023).groups  # filtered summaries are computed, not stored

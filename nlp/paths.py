@@ -13,7 +13,9 @@ TAXONOMY_FILE = DATA_DIR / "taxonomy.yaml"
 USER_DICT_FILE = DATA_DIR / "userdict.txt"
 STOPWORDS_FILE = DATA_DIR / "stopwords.txt"
 MODELS_DIR = REPO_ROOT / "models"
-SEED_DIR = REPO_ROOT.parent / "shared" / "seed"
+RAW_DIR = DATA_DIR / "raw"
+SEED_DIR = RAW_DIR
+"""The user's own forms (immutable input); PIANCHA_SEED_DIR overrides it for the service."""
 DATABASE_FILE = DATA_DIR / "piancha.sqlite"
 
 

@@ -110,5 +110,29 @@ class ModelInfo(BaseModel):
     current: bool
     serving: bool
     n_examples: int | None = None
-    cv_macro_f1: float | None = None
-    held_out_macro_f1: float | None = None
+    headline_macro_f1: float | None = None
+    """Macro-F1 on real texts of a department the model was trained without (metadata `headline`)."""
+    headline_accuracy: float | None = None
+    headline_n: int | None = None
+    headline_what_zh: str | None = None
+    transfer_macro_f1: float | None = None
+    """Macro-F1 over every text held out with its department (authored groups and real departments)."""
+
+    @classmethod
+    def from_metadata(cls, meta: dict[str, Any], *, current: bool, serving: bool) -> ModelInfo:
+        """A version's summary from its metadata.json (versions saved before the headline existed show None)."""
+        head = meta.get("headline") or {}
+        transfer = (meta.get("metrics", {}).get("transfer") or {}).get("all") or {}
+        return cls(
+            version=meta["version"],
+            created_at=meta.get("created_at"),
+            classifier=meta.get("classifier"),
+            current=current,
+            serving=serving,
+            n_examples=meta.get("n_examples"),
+            headline_macro_f1=head.get("macro_f1"),
+            headline_accuracy=head.get("accuracy"),
+            headline_n=head.get("n"),
+            headline_what_zh=head.get("what_zh"),
+            transfer_macro_f1=transfer.get("macro_f1"),
+        )

@@ -111,8 +111,8 @@ class RetrainJobs:
             result = train(corpus, root=self.holder.root, force=force)
             job.version, job.promoted, job.reason = result.version, result.promoted, result.reason
             job.metrics = {
-                "cv_macro_f1": result.metadata["metrics"]["cv"]["macro_f1"],
-                "held_out_macro_f1": result.metadata["metrics"]["held_out"]["macro_f1"],
+                "headline": result.metadata["headline"],
+                "transfer_macro_f1": result.metadata["metrics"]["transfer"]["all"]["macro_f1"],
                 "n_examples": result.metadata["n_examples"],
             }
             if result.promoted:

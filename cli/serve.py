@@ -35,8 +35,10 @@ def prepare(settings: Settings) -> None:
         from nlp.training import train
 
         result = train(load_corpus(), root=settings.model_dir)
+        head = result.metadata["headline"]
         console.print(
-            f"trained {result.version}: cross-validated macro-F1 {result.metadata['metrics']['cv']['macro_f1']:.3f}"
+            f"trained {result.version}: macro-F1 {head['macro_f1']:.3f}, accuracy {head['accuracy']:.3f} "
+            f"({head['what']}, {head['n']} texts)"
         )
     if not settings.load_seed:
         return

@@ -18,7 +18,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from nlp.errors import ModelError
 from nlp.inference import CANDIDATES, CompiledClassifier, LinearScorer, TfidfBranch
 from nlp.segment import initialize, segment
-from nlp.text import normalise, split_cause_measure
+from nlp.text import model_text
 
 __all__ = ["CANDIDATES", "Segmenter", "TextNormaliser", "build_pipeline", "compile_pipeline"]
 
@@ -32,7 +32,7 @@ class TextNormaliser(BaseEstimator, TransformerMixin):
 
     def transform(self, texts: Sequence[str]) -> list[str]:
         """Normalise and keep what the model reads."""
-        return [split_cause_measure(normalise(t)).for_model for t in texts]
+        return [model_text(t) for t in texts]
 
 
 class Segmenter(BaseEstimator, TransformerMixin):

@@ -36,18 +36,37 @@ _MEASURE_START = re.compile(
     r")"
 )
 
+# Where the stated cause begins, at the start of a clause: 主要原因是…, 原因：一是…, 由于…, 受…影响, 系…所致.
+_CAUSE_START = re.compile(
+    r"(?:^|(?<=[。；，：！？\s]))(?:"
+    r"(?:其|究其)?(?:主要|根本|直接|具体)?原因(?:分析|说明)?(?:主要)?(?:是|为|在于|有|如下|包括)?[：:]?"
+    r"|(?:主要|一方面)(?:是|系|因为|由于|受|因)"
+    r"|一是|①|[（(]1[)）]|1[、.．](?!\d)|首先"
+    r"|由于|因为|鉴于|因(?![此而素])"
+    r"|受(?=[^。；]{1,40}?(?:影响|制约|限制|冲击|干扰))"
+    r"|系(?=[^。；]{2,60}?(?:所致|造成|引起|导致))"
+    r")"
+)
+# Words that mark a clause as a restatement of the shortfall rather than a cause.
+_RESTATEMENT_CUE = re.compile(
+    r"完成率|执行率|完成值|目标值|指标值|未达到|未达|未完成|未能完成|低于|高于|偏低|偏高|差距|扣\d|扣分|偏差"
+    r"|较(?:目标|计划|预期|年初)|实际完成|仅完成|完成了?\d|\d+(?:\.\d+)?[%％]|得分"
+)
+
 
 @dataclass(frozen=True)
 class SplitText:
-    """A deviation text split into the stated cause and the improvement measure."""
+    """A deviation text split into the restated shortfall, the stated cause and the improvement measure."""
 
     cause: str
     measure: str
+    restatement: str = ""
+    """The shortfall repeated before the cause (完成率76%，低于目标), set apart only when a cause marker follows."""
 
     @property
     def for_model(self) -> str:
         """What the classifier reads: the cause part, or the whole text when no cause precedes the measure."""
-        return self.cause or self.measure
+        return self.cause or self.measure or self.restatement
 
 
 def normalise(text: str) -> str:
@@ -79,12 +98,29 @@ def check_text(text: object, *, where: str = "text") -> str:
 
 
 def split_cause_measure(text: str) -> SplitText:
-    """Split a normalised text at the first improvement-measure clause (今后/下一步/后续将/将加强…)."""
+    """Split a normalised text into restated shortfall, cause and improvement measure (今后/下一步/后续将…).
+
+    The measure starts at the first measure clause. Before it, a leading restatement of the shortfall
+    (完成率76%，低于年度目标，) is set apart only when a cause marker (主要原因是, 由于, 受…影响, 一是…) follows
+    it; a text that only restates keeps it as its cause part, which is what the model learned `no_cause` on.
+    """
     match = _MEASURE_START.search(text)
     if match is None:
-        return SplitText(cause=text.strip(), measure="")
-    cause = text[: match.start()].strip().rstrip("，；：、 ")
-    measure = text[match.start() :].strip()
+        cause, measure = text.strip(), ""
+    else:
+        cause = text[: match.start()].strip().rstrip("，；：、 ")
+        measure = text[match.start() :].strip()
     if cause and not CONTENT.search(cause):
         cause = ""
-    return SplitText(cause=cause, measure=measure)
+    restatement = ""
+    marker = _CAUSE_START.search(cause)
+    if marker is not None and marker.start() > 0:
+        before = cause[: marker.start()]
+        if _RESTATEMENT_CUE.search(before) and CONTENT.search(cause[marker.start() :]):
+            restatement, cause = before.strip().rstrip("，；：、 "), cause[marker.start() :].strip()
+    return SplitText(cause=cause, measure=measure, restatement=restatement)
+
+
+def model_text(text: str) -> str:
+    """What the classifier reads of a raw text: normalised, the cause part kept (nlp.model and nlp.inference)."""
+    return split_cause_measure(normalise(text)).for_model

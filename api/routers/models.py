@@ -33,23 +33,14 @@ def _status(job: RetrainJob) -> RetrainStatus:
 def models(holder: ModelHolder = Depends(get_holder)) -> list[ModelInfo]:
     serving = holder.model.version if holder.ready else None
     return [
-        ModelInfo(
-            version=m["version"],
-            created_at=m.get("created_at"),
-            classifier=m.get("classifier"),
-            current=m["current"],
-            serving=m["version"] == serving,
-            n_examples=m.get("n_examples"),
-            cv_macro_f1=m.get("metrics", {}).get("cv", {}).get("macro_f1"),
-            held_out_macro_f1=m.get("metrics", {}).get("held_out", {}).get("macro_f1"),
-        )
+        ModelInfo.from_metadata(m, current=m["current"], serving=m["version"] == serving)
         for m in list_versions(holder.root)
     ]
 
 
 @router.get("/v1/models/{version}", summary="One version's metadata: metrics, confusion matrix, data")
 def model_detail(version: str, holder: ModelHolder = Depends(get_holder)) -> dict[str, Any]:
-    """The version's metadata.json (metrics.cv.per_code, metrics.cv.confusion, metrics.cv.labels, …)."""
+    """The version's metadata.json (headline, metrics.transfer.all/real: per_code, confusion, labels, coverage …)."""
     try:
         return read_metadata(version, holder.root)
     except ModelError as exc:
@@ -67,17 +58,7 @@ def activate(version: str, holder: ModelHolder = Depends(get_holder)) -> ModelIn
         model = holder.activate(version)
     except ModelError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
-    meta = model.metadata
-    return ModelInfo(
-        version=version,
-        created_at=meta.get("created_at"),
-        classifier=meta.get("classifier"),
-        current=True,
-        serving=True,
-        n_examples=meta.get("n_examples"),
-        cv_macro_f1=meta.get("metrics", {}).get("cv", {}).get("macro_f1"),
-        held_out_macro_f1=meta.get("metrics", {}).get("held_out", {}).get("macro_f1"),
-    )
+    return ModelInfo.from_metadata(model.metadata | {"version": version}, current=True, serving=True)
 
 
 @router.post(

@@ -674,20 +674,22 @@ function drawConfusion(cv) {
 }
 
 function renderModel(meta) {
-  const cv = (meta.metrics && meta.metrics.cv) || {};
-  const held = (meta.metrics && meta.metrics.held_out) || {};
-  const transfer = meta.metrics && meta.metrics.transfer_to_seed;
+  const transfer = (meta.metrics && meta.metrics.transfer) || {};
+  const every = transfer.all || {};
+  const head = meta.headline || {};
+  const cv = every;
   $("#model-version").textContent = meta.version;
   $("#model-metrics").replaceChildren(
-    metric("交叉验证宏F1 cv macro-F1", num(cv.macro_f1, 3)),
-    metric("交叉验证准确率 accuracy", pct(cv.accuracy)),
-    metric("留出集宏F1 held-out", num(held.macro_f1, 3)),
-    metric("种子表迁移宏F1 transfer", transfer ? `${num(transfer.macro_f1, 3)}（n=${transfer.n}）` : "—"),
+    metric("真实文本宏F1（未见部门）", head.macro_f1 != null ? `${num(head.macro_f1, 3)}（n=${head.n}）` : "—"),
+    metric("真实文本准确率（未见部门）", pct(head.accuracy)),
+    metric("阈值下作答比例 / 作答正确率", head.answered != null ? `${pct(head.answered)} / ${pct(head.answered_accuracy)}` : "—"),
+    metric("全部留出部门宏F1", every.macro_f1 != null ? `${num(every.macro_f1, 3)}（n=${every.n}）` : "—"),
     metric("分类器 classifier", meta.classifier || "—"),
     metric("训练样本 examples", meta.n_examples ?? "—"),
     metric("弃权阈值 threshold", num(meta.abstain_threshold, 2)),
     metric("训练时间 trained", when(meta.created_at)),
   );
+  if (head.what_zh) $("#model-metrics").append(metric("评估方式", head.what_zh));
   const perCode = cv.per_code || {};
   $("#per-code-table tbody").replaceChildren(
     ...Object.entries(perCode).map(([code, m]) =>
@@ -722,8 +724,8 @@ function renderVersions(versions) {
         el("td", {}, when(v.created_at)),
         el("td", {}, v.classifier || ""),
         el("td", { class: "num" }, v.n_examples ?? ""),
-        el("td", { class: "num" }, num(v.cv_macro_f1, 3)),
-        el("td", { class: "num" }, num(v.held_out_macro_f1, 3)),
+        el("td", { class: "num" }, num(v.headline_macro_f1, 3)),
+        el("td", { class: "num" }, num(v.transfer_macro_f1, 3)),
         el("td", {}, status),
         el("td", {}, action),
       );
@@ -754,7 +756,7 @@ async function loadModel() {
 function updateBadge(serving) {
   state.serving = serving ? serving.version : null;
   $("#model-badge").textContent = serving
-    ? `模型 ${serving.version} · 宏F1 ${num(serving.cv_macro_f1, 3)}`
+    ? `模型 ${serving.version} · 真实文本宏F1 ${num(serving.headline_macro_f1, 3)}（未见部门）`
     : "尚无可用模型 / no model";
 }
 

@@ -19,7 +19,7 @@ from nlp.taxonomy import load_taxonomy
 log = logging.getLogger(__name__)
 
 LABELS_TAG = "labels"
-COLUMNS = ["text", "label", "secondary", "source", "sector", "origin"]
+COLUMNS = ["text", "label", "secondary", "source", "sector", "level", "origin"]
 REVIEWED_MARKS = {"1", "true", "yes", "y", "x", "✓", "✔", "是", "已审核", "reviewed"}
 _TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
 
@@ -133,6 +133,7 @@ def _validated_rows(table: LabelledTable) -> pd.DataFrame:
                 "secondary": "|".join(secondary),
                 "source": str(row.get("source", "")).strip() or "unknown",
                 "sector": str(row.get("sector", "")).strip(),
+                "level": str(row.get("level", "")).strip(),
                 "origin": where,
             }
         )

@@ -72,10 +72,13 @@ def out_of_fold_probabilities(
 
 
 def score(y_true: np.ndarray, probabilities: np.ndarray, classes: list[str]) -> dict[str, Any]:
-    """Macro-F1, accuracy, per-code table, confusion matrix, accuracy vs coverage."""
+    """Macro-F1 (over the codes that occur), accuracy, per-code table, confusion matrix, accuracy vs coverage."""
     y_pred = np.array(classes)[probabilities.argmax(axis=1)]
     confidence = probabilities.max(axis=1)
     precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=classes, zero_division=0)
+    # Macro-F1 over the codes that occur in the truth or the predictions (scikit-learn's default): a code absent
+    # from a department's texts and never predicted there is no error, and must not count as an F1 of 0.
+    present = [c for c in classes if c in set(y_true) | set(y_pred)]
     coverage = []
     for t in COVERAGE_THRESHOLDS:
         kept = confidence >= t
@@ -87,7 +90,7 @@ def score(y_true: np.ndarray, probabilities: np.ndarray, classes: list[str]) -> 
             }
         )
     return {
-        "macro_f1": round(float(f1_score(y_true, y_pred, labels=classes, average="macro", zero_division=0)), 4),
+        "macro_f1": round(float(f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0)), 4),
         "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
         "per_code": {
             c: {

@@ -1,4 +1,5 @@
 """The trained classifier: quality on unseen texts, abstention, evidence, save/load, the gate."""
+
 from __future__ import annotations
 
 import json
@@ -36,17 +37,33 @@ def test_pipeline_is_one_sklearn_pipeline_in_one_joblib_file(trained):
     assert pipeline.predict(["系统网络不稳定，出现临时性故障"])[0] == "system"
 
 
-def test_cross_validated_macro_f1_reaches_0_80(trained):
-    cv = trained.metadata["metrics"]["cv"]
-    assert cv["macro_f1"] >= 0.80, cv["per_code"]
-    assert set(trained.metadata["candidates_cv_macro_f1"]) == {"logreg", "svc", "cnb"}
-    assert trained.metadata["classifier"] == max(
-        trained.metadata["candidates_cv_macro_f1"], key=trained.metadata["candidates_cv_macro_f1"].get
-    )
+def test_headline_is_real_texts_of_a_department_never_seen_in_training(trained, corpus):
+    head, transfer = trained.metadata["headline"], trained.metadata["metrics"]["transfer"]
+    seed = corpus[corpus["source"] == "seed"]
+    assert head["evaluation"] == "transfer.real" and head["n"] == len(seed) == transfer["real"]["n"]
+    assert transfer["real"]["departments"] == ["seed:1.0-label-seed-forms.ipynb"]
+    assert head["macro_f1"] == transfer["real"]["macro_f1"] and head["accuracy"] == transfer["real"]["accuracy"]
+    assert "未见过该部门" in head["what_zh"]
 
 
-def test_held_out_texts_never_seen_in_training_stay_above_0_75(trained):
-    assert trained.metadata["metrics"]["held_out"]["macro_f1"] > 0.75
+def test_seed_transfer_reaches_the_issue_targets(trained):
+    """Trained without the seed department, scored on its real texts (issue 10: macro-F1 ≥ 0.70, accuracy ≥ 0.85)."""
+    real = trained.metadata["metrics"]["transfer"]["real"]
+    assert real["macro_f1"] >= 0.70 and real["accuracy"] >= 0.85, real["per_code"]
+
+
+def test_held_out_departments_macro_f1_reaches_0_80(trained):
+    every = trained.metadata["metrics"]["transfer"]["all"]
+    assert every["macro_f1"] >= 0.80, every["per_code"]
+    assert every["departments"] >= 8
+
+
+def test_shipped_threshold_answers_80_percent_of_held_out_texts(trained):
+    head = trained.metadata["headline"]
+    every = trained.metadata["metrics"]["transfer"]["all"]
+    answered = [r for r in every["coverage"] if r["threshold"] == trained.metadata["abstain_threshold"]][0]
+    assert answered["coverage"] >= 0.80
+    assert head["answered"] >= 0.80 and head["threshold"] == trained.metadata["abstain_threshold"]
 
 
 def test_metadata_and_report_are_written(trained):
@@ -55,7 +72,7 @@ def test_metadata_and_report_are_written(trained):
         assert key in meta
     assert len(meta["label_set"]) == 14
     report = (trained.path / "report.md").read_text(encoding="utf-8")
-    assert "Confusion matrix" in report and "Accuracy vs coverage" in report
+    assert "Confusion matrix" in report and "Coverage and precision" in report and "**Headline" in report
 
 
 def test_unseen_texts_from_other_sectors_get_the_right_cause(model):
@@ -100,16 +117,19 @@ def test_batch_error_names_the_offending_item(model):
         model.classify_batch(["系统故障", " "])
 
 
-def test_gate_refuses_a_model_more_than_0_01_worse_unless_forced(trained, model_root):
-    old = trained.metadata["metrics"]["cv"]["macro_f1"]
-    assert gate(old - 0.005, model_root, force=False)[0] is True
+def test_gate_refuses_a_model_worse_on_held_out_departments_unless_forced(trained, model_root):
+    old = trained.metadata["metrics"]["transfer"]["all"]["macro_f1"]
+    old_real = trained.metadata["metrics"]["transfer"]["real"]["macro_f1"]
+    assert gate(old - 0.005, model_root, force=False, new_real_f1=old_real - 0.02)[0] is True
     promoted, reason = gate(old - 0.02, model_root, force=False)
-    assert promoted is False and "--force" in reason
+    assert promoted is False and "--force" in reason and "held-out departments" in reason
+    promoted, reason = gate(old, model_root, force=False, new_real_f1=old_real - 0.05)
+    assert promoted is False and "real texts" in reason
     assert gate(old - 0.02, model_root, force=True)[0] is True
 
 
 def test_worse_retrain_is_saved_but_not_promoted_and_activate_rolls_back(corpus, trained, model_root):
-    shuffled = corpus.copy()
+    shuffled = corpus.groupby("label").head(40).copy()  # small: the gate, not the model, is under test
     shuffled["label"] = shuffled["label"].sample(frac=1.0, random_state=1).to_numpy()
     worse = train(shuffled, root=model_root, candidates=("cnb",))
     assert not worse.promoted and current_version(model_root) == trained.version
@@ -182,7 +202,9 @@ def test_a_saved_version_is_classified_without_scikit_learn(trained, model_root)
         "print(p.label, sorted(x for x in ('sklearn', 'scipy.stats', 'pandas', 'joblib') if x in sys.modules))"
     )
     repo = __import__("pathlib").Path(__file__).resolve().parents[1]
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=repo).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=repo
+    ).stdout.split()
     assert out == ["system", "[]"]
 
 

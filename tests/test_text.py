@@ -1,4 +1,5 @@
 """Normalisation, cause/measure split and text checks on real seed texts."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,7 +12,9 @@ WRAPPED_SCHEDULE = (
     "由于工程复杂，需补充完成地质勘\n探报告和施工图设计，因此项目于\n12月才完成工程招标，至年底尚未\n"
     "开工。后续计划于2024年正式进场\n开工，并计划于9月底前完成土建和\n装饰装修工程，10月底前完成机电\n\n设备安装调试。"
 )
-WRAPPED_STAFFING = "部分人员由于产、病、事假、公休\n等原因未及时培训。之后通过视频\n录制、视频会议等方式对缺席人员\n\n开展培训。"
+WRAPPED_STAFFING = (
+    "部分人员由于产、病、事假、公休\n等原因未及时培训。之后通过视频\n录制、视频会议等方式对缺席人员\n\n开展培训。"
+)
 
 
 def test_normalise_joins_pdf_wraps_and_page_breaks_inside_a_text():
@@ -84,3 +87,29 @@ def test_text_over_the_column_limit_is_refused_not_truncated():
 def test_non_string_is_refused_with_where_named():
     with pytest.raises(TextError, match="texts\\[3\\]: expected a string"):
         check_text(None, where="texts[3]")
+
+
+def test_a_restated_shortfall_is_set_apart_when_a_cause_follows():
+    split = split_cause_measure(
+        normalise("森林抚育面积完成率76%，低于年度目标，主要是三季度连续降雨，作业队伍无法进山。")
+    )
+    assert split.restatement == "森林抚育面积完成率76%，低于年度目标"
+    assert split.cause == "主要是三季度连续降雨，作业队伍无法进山。" == split.for_model
+    listed = split_cause_measure("资金执行率仅41%，原因：一是施工图反复修改；二是招标流标。下一步将加快进度。")
+    assert listed.restatement == "资金执行率仅41%" and listed.cause.startswith("原因：一是施工图")
+    assert listed.measure == "下一步将加快进度。"
+    assert split_cause_measure("实际完成12个，较目标少3个，系供应商交货延迟所致。").cause == "系供应商交货延迟所致。"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["完成率95%，略低于目标。", "部分人员由于产、病、事假等原因未及时培训。", "由于设计变更，开工推迟。"],
+)
+def test_without_a_restatement_before_a_cause_marker_the_whole_text_is_the_cause(text):
+    split = split_cause_measure(text)
+    assert split.restatement == "" and split.cause == text
+
+
+def test_a_restatement_followed_only_by_a_measure_is_what_the_model_reads():
+    split = split_cause_measure("执行率偏低，今后将加快支出进度。")
+    assert split.restatement == "" and split.for_model == "执行率偏低"

@@ -34,13 +34,15 @@ def _wait(client, job: str, seconds: float = 600) -> dict:
 def test_models_lists_the_serving_version_with_metrics(client):
     models = client.get("/v1/models").json()
     serving = [m for m in models if m["serving"]]
-    assert len(serving) == 1 and serving[0]["current"] and serving[0]["cv_macro_f1"] >= 0.8
+    assert len(serving) == 1 and serving[0]["current"] and serving[0]["transfer_macro_f1"] >= 0.8
+    assert serving[0]["headline_n"] > 0 and 0 < serving[0]["headline_macro_f1"] <= 1
 
 
 def test_model_detail_has_confusion_matrix(client):
     version = client.get("/readyz").json()["model_version"]
     meta = client.get(f"/v1/models/{version}").json()
-    assert len(meta["metrics"]["cv"]["confusion"]) == len(meta["metrics"]["cv"]["labels"]) == 14
+    every = meta["metrics"]["transfer"]["all"]
+    assert len(every["confusion"]) == len(every["labels"]) == 14
 
 
 def test_unknown_or_malicious_versions_are_404(client, auth):

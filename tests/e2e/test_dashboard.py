@@ -156,7 +156,7 @@ def test_model_page_shows_metrics_and_rolls_back(page, trained):
     page.click("#tab-model")
     expect = _expect()
     expect(page.locator("#model-version")).to_have_text(trained.version)
-    labels = trained.metadata["metrics"]["cv"]["labels"]
+    labels = trained.metadata["metrics"]["transfer"]["all"]["labels"]
     expect(page.locator("#per-code-table tbody tr")).to_have_count(len(labels))
     page.wait_for_selector("#chart-confusion .heatmaplayer")
     expect(page.locator("#versions-table tbody tr")).to_have_count(2)

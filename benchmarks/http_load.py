@@ -5,6 +5,7 @@ Starts `piancha serve` on a free loopback port (its own temporary database, no s
 single-text /v1/classify requests at a fixed rate for a fixed time (open loop, bounded count),
 then timed /v1/classify/batch requests of 1,000 texts, prints the figures and stops the server.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -74,8 +75,12 @@ def main() -> None:
     port = local_server.free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "PIANCHA_MODEL_DIR": str(args.model_dir), "PIANCHA_LOAD_SEED": "false",
-               "PIANCHA_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite"}
+        env = {
+            **os.environ,
+            "PIANCHA_MODEL_DIR": str(args.model_dir),
+            "PIANCHA_LOAD_SEED": "false",
+            "PIANCHA_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite",
+        }
         env.pop("PIANCHA_API_KEY", None)
         server, ready = local_server.start([sys.executable, "-m", "cli", "serve", "--port", str(port)], port, env)
         try:
@@ -85,10 +90,14 @@ def main() -> None:
 
             latencies, errors, wall = asyncio.run(single_load(base, texts, args.rate, args.seconds))
             ms = [1000 * x for x in latencies]
-            print(f"/v1/classify: {len(ms)} requests at {args.rate:.0f}/s offered, {len(ms) / wall:.0f}/s achieved, "
-                  f"{errors} errors")
-            print(f"  latency ms: p50 {percentile(ms, 50):.1f}  p95 {percentile(ms, 95):.1f}  "
-                  f"p99 {percentile(ms, 99):.1f}  max {max(ms):.1f}")
+            print(
+                f"/v1/classify: {len(ms)} requests at {args.rate:.0f}/s offered, {len(ms) / wall:.0f}/s achieved, "
+                f"{errors} errors"
+            )
+            print(
+                f"  latency ms: p50 {percentile(ms, 50):.1f}  p95 {percentile(ms, 95):.1f}  "
+                f"p99 {percentile(ms, 99):.1f}  max {max(ms):.1f}"
+            )
 
             batch = (texts * (1000 // len(texts) + 1))[:1000]
             times = []
@@ -99,8 +108,10 @@ def main() -> None:
                     times.append(time.perf_counter() - start)
                     assert r.status_code == 200 and len(r.json()["results"]) == 1000
             median = statistics.median(times)
-            print(f"/v1/classify/batch of 1,000 texts: {args.batches} requests, median {median:.3f} s, "
-                  f"max {max(times):.3f} s ({1000 / median:.0f} texts/s)")
+            print(
+                f"/v1/classify/batch of 1,000 texts: {args.batches} requests, median {median:.3f} s, "
+                f"max {max(times):.3f} s ({1000 / median:.0f} texts/s)"
+            )
         finally:
             local_server.stop(server)
 

@@ -1,4 +1,5 @@
 """Starting a piancha server on a free loopback port for a benchmark, and waiting until it is ready."""
+
 from __future__ import annotations
 
 import socket

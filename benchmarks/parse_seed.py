@@ -4,6 +4,7 @@ Run: python benchmarks/parse_seed.py [--repeat 20] [FILE]
 Prints the first (cold) parse, the median of the following parses, forms, deviation records
 and how many of those carry points_lost.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -270,6 +270,16 @@ def evaluate_transfer(corpus: pd.DataFrame, kind: str = "logreg") -> TransferEva
     return TransferEvaluation(kind, temperature, metrics)
 
 
+REAL_FOR_THRESHOLD = 30
+"""With at least this many real held-out texts the threshold is chosen on them rather than on every held-out text."""
+
+
+def threshold_basis(transfer: dict[str, Any]) -> dict[str, Any]:
+    """The held-out figures the abstain threshold is chosen on: the real texts when there are enough of them."""
+    real = transfer.get("real")
+    return real if real and real["n"] >= REAL_FOR_THRESHOLD else transfer["all"]
+
+
 def at_threshold(metrics: dict[str, Any], threshold: float) -> dict[str, Any]:
     """Coverage and answered accuracy of a score() result at one threshold (from its coverage rows)."""
     rows = [r for r in metrics["coverage"] if r["threshold"] <= threshold]
@@ -389,7 +399,7 @@ def train(
     best = max(evaluations.values(), key=lambda e: e.metrics["all"]["macro_f1"])
     kind, transfer = best.kind, best.metrics
     if threshold is None:
-        threshold = choose_threshold(transfer["all"]["coverage"])
+        threshold = choose_threshold(threshold_basis(transfer)["coverage"])
     pipeline = build_pipeline(kind).fit(corpus["text"].tolist(), corpus["label"])
     apply_temperature(pipeline, best.temperature)
     digest = data_hash(corpus)
@@ -409,7 +419,8 @@ def train(
         "temperature": best.temperature,
         "abstain_threshold": threshold,
         "abstain_threshold_rule": (
-            f"lowest with accuracy ≥ {TARGET_ACCURACY} on answered held-out-department texts, "
+            f"lowest with accuracy ≥ {TARGET_ACCURACY} on the answered "
+            f"{'real ' if threshold_basis(transfer) is transfer.get('real') else ''}held-out-department texts, "
             f"answering at least {MIN_COVERAGE:.0%} of them"
         ),
         "abstain_margin": DEFAULT_MARGIN,

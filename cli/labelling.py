@@ -117,9 +117,9 @@ def _parse_candidates(candidates: str) -> tuple[str, ...]:
 @exits_on_bad_input
 def retrain_command(
     paths: list[Path] = typer.Argument(..., help="Reviewed labelling notebooks (or .csv/.jsonl/.xlsx); they win."),
-    force: bool = typer.Option(False, "--force", help="Promote even if macro-F1 drops more than 0.01."),
+    force: bool = typer.Option(False, "--force", help="Promote even if the held-out-department figures drop."),
     candidates: str = typer.Option(
-        ",".join(CANDIDATES), "--candidates", help="Classifiers to compare, comma-separated."
+        "logreg", "--candidates", help=f"Classifiers to compare, comma-separated ({', '.join(CANDIDATES)})."
     ),
     stored: bool = typer.Option(True, "--stored/--no-stored", help="Include the corrections stored in the database."),
 ) -> None:
@@ -138,7 +138,7 @@ def retrain_command(
     from nlp.training import train
 
     corpus = retraining_corpus(paths, corrections)
-    console.print(f"{len(corpus)} labelled examples; cross-validating {', '.join(kinds)}…")
+    console.print(f"{len(corpus)} labelled examples; evaluating {', '.join(kinds)} on held-out departments…")
     print_train_result(train(corpus, root=get_settings().model_dir, force=force, candidates=kinds))
 
 

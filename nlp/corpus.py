@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from nlp.errors import LabelDataError
-from nlp.paths import LABELLED_DIR, NOTEBOOKS_DIR
+from nlp.paths import labelled_dir, notebooks_dir
 from nlp.taxonomy import load_taxonomy
 
 log = logging.getLogger(__name__)
@@ -153,9 +153,9 @@ def _merge_layer(tables: Iterable[LabelledTable]) -> pd.DataFrame:
 
 
 def default_sources() -> list[Path]:
-    """Every labelled file of the repository: data/labelled/ and notebooks/."""
-    files = sorted(p for p in LABELLED_DIR.glob("*") if p.suffix.lower() in {".csv", ".jsonl", ".xlsx"})
-    files += sorted(p for p in NOTEBOOKS_DIR.glob("*.ipynb") if has_labels(p))
+    """Every labelled file of the repository: data/labelled/ and notebooks/ (or PIANCHA_LABELLED_DIR/_NOTEBOOKS_DIR)."""
+    files = sorted(p for p in labelled_dir().glob("*") if p.suffix.lower() in {".csv", ".jsonl", ".xlsx"})
+    files += sorted(p for p in notebooks_dir().glob("*.ipynb") if has_labels(p))
     return files
 
 

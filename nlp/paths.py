@@ -19,6 +19,16 @@ SEED_DIR = RAW_DIR
 DATABASE_FILE = DATA_DIR / "piancha.sqlite"
 
 
+def labelled_dir() -> Path:
+    """Where `piancha train`/`retrain` read labelled tables: PIANCHA_LABELLED_DIR, else data/labelled."""
+    return Path(os.environ.get("PIANCHA_LABELLED_DIR") or LABELLED_DIR)
+
+
+def notebooks_dir() -> Path:
+    """Where `piancha train`/`retrain` look for labelled notebooks: PIANCHA_NOTEBOOKS_DIR, else notebooks/."""
+    return Path(os.environ.get("PIANCHA_NOTEBOOKS_DIR") or NOTEBOOKS_DIR)
+
+
 def cache_dir() -> Path:
     """Where derived files that can be rebuilt at any time go: PIANCHA_CACHE_DIR, else ~/.cache/piancha."""
     if os.environ.get("PIANCHA_CACHE_DIR"):

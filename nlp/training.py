@@ -246,7 +246,7 @@ def evaluate_transfer(corpus: pd.DataFrame, kind: str = "logreg") -> TransferEva
     folds = transfer_folds(corpus)
     labels = corpus["label"].to_numpy()
     raw, classes = transfer_probabilities(kind, corpus, folds)
-    softmax = kind in ("logreg", "cnb")
+    softmax = kind == "logreg"  # the temperature is folded into its coefficients (apply_temperature)
     temperature = fit_temperature(raw, labels, classes) if softmax else None
     calibrated = with_temperature(raw, temperature) if temperature else raw
     honest = cross_fitted_calibration(raw, labels, classes, folds) if softmax else raw

@@ -1,12 +1,19 @@
-"""Shared fixtures: the seed forms and one model trained once per test session."""
+"""Shared fixtures: the seed forms, the full model trained once per session, and a small fast one for retraining.
+
+The full model (`trained`) is what the quality tests judge. Tests of the retraining loop (CLI, API, notebook) retrain
+from a small corpus (`small_corpus`: 25 authored texts per code and the seed notebook, pointed at through
+PIANCHA_LABELLED_DIR / PIANCHA_NOTEBOOKS_DIR) starting from `small_trained`, so the run trains the full model once.
+"""
+
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from nlp.corpus import load_corpus
-from nlp.paths import SEED_DIR
+from nlp.paths import NOTEBOOKS_DIR, SEED_DIR
 from nlp.registry import load_model
 from nlp.training import TrainResult, train
 
@@ -46,3 +53,36 @@ def trained(corpus, model_root: Path) -> TrainResult:
 def model(trained: TrainResult, model_root: Path):
     """The trained model as loaded back from disk."""
     return load_model(root=model_root)
+
+
+SMALL_PER_CODE = 25
+
+
+@pytest.fixture(scope="session")
+def small_corpus(corpus, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A small labelled corpus laid out like the repository's: labelled/ (CSV) and notebooks/ (the seed notebook)."""
+    root = tmp_path_factory.mktemp("small-corpus")
+    (root / "labelled").mkdir()
+    (root / "notebooks").mkdir()
+    authored = corpus[corpus["source"] == "authored"].groupby("label").head(SMALL_PER_CODE)
+    columns = ["text", "label", "secondary", "sector", "level", "source"]
+    authored[columns].to_csv(root / "labelled" / "sample.csv", index=False)
+    shutil.copy(NOTEBOOKS_DIR / "1.0-label-seed-forms.ipynb", root / "notebooks")
+    return {"PIANCHA_LABELLED_DIR": root / "labelled", "PIANCHA_NOTEBOOKS_DIR": root / "notebooks"}
+
+
+@pytest.fixture
+def on_small_corpus(small_corpus, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """Point training and retraining at the small corpus for one test."""
+    for name, path in small_corpus.items():
+        monkeypatch.setenv(name, str(path))
+    return small_corpus
+
+
+@pytest.fixture(scope="session")
+def small_trained(small_corpus, tmp_path_factory: pytest.TempPathFactory) -> TrainResult:
+    """A model trained on the small corpus, with the same training code as the full one (a few seconds)."""
+    paths = sorted(small_corpus["PIANCHA_LABELLED_DIR"].glob("*.csv")) + sorted(
+        small_corpus["PIANCHA_NOTEBOOKS_DIR"].glob("*.ipynb")
+    )
+    return train(load_corpus(paths), root=tmp_path_factory.mktemp("small-models"))

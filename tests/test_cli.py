@@ -1,4 +1,5 @@
 """The `piancha` command: classify, evaluate and their errors (exit code 2, never a traceback)."""
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,17 @@ def test_classify_file_keeps_columns_and_adds_predictions(cli_env, tmp_path):
     result = runner.invoke(app, ["classify", "--input", str(src), "--output", str(out), "--text-column", "内容"])
     assert result.exit_code == 0, result.output
     frame = pd.read_excel(out)
-    assert list(frame.columns) == ["id", "内容", "label", "label_zh", "confidence", "label_2", "confidence_2",
-                                   "cause_text", "measure_text"]
+    assert list(frame.columns) == [
+        "id",
+        "内容",
+        "label",
+        "label_zh",
+        "confidence",
+        "label_2",
+        "confidence_2",
+        "cause_text",
+        "measure_text",
+    ]
     assert frame["label"].tolist() == ["system", "funding"]
 
 
@@ -68,7 +78,9 @@ def test_empty_text_exits_2_with_a_clear_error(cli_env):
 
 def test_evaluate_prints_macro_f1_and_per_code_table(cli_env, tmp_path):
     path = tmp_path / "gold.csv"
-    pd.DataFrame({"text": ["服务器宕机", "人员离职严重，招聘困难"], "label": ["system", "staffing"]}).to_csv(path, index=False)
+    pd.DataFrame({"text": ["服务器宕机", "人员离职严重，招聘困难"], "label": ["system", "staffing"]}).to_csv(
+        path, index=False
+    )
     result = runner.invoke(app, ["evaluate", "--input", str(path), "--json"])
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.output)

@@ -1,4 +1,5 @@
 """The labelled corpus: coverage, variety, no near-duplicates, and validation errors that name the place."""
+
 from __future__ import annotations
 
 import csv
@@ -94,7 +95,9 @@ def _csv(path: Path, rows: list[dict]) -> Path:
 
 
 def test_unknown_code_is_an_error_naming_file_and_row(tmp_path):
-    path = _csv(tmp_path / "bad.csv", [{"text": "系统故障", "label": "system"}, {"text": "资金未到位", "label": "money"}])
+    path = _csv(
+        tmp_path / "bad.csv", [{"text": "系统故障", "label": "system"}, {"text": "资金未到位", "label": "money"}]
+    )
     with pytest.raises(LabelDataError, match=r"bad\.csv, row 2: unknown code 'money'"):
         load_corpus([path])
 
@@ -123,7 +126,11 @@ def test_markdown_table_in_a_labels_cell_is_read(tmp_path):
     table = "| text | label | secondary |\n|---|---|---|\n| 因政府采购流标，合同延期签订 | procurement | schedule |\n"
     path = _notebook(tmp_path / "md.ipynb", nbformat.v4.new_markdown_cell(table))
     frame = load_corpus([path])
-    assert frame.iloc[0][["text", "label", "secondary"]].tolist() == ["因政府采购流标，合同延期签订", "procurement", "schedule"]
+    assert frame.iloc[0][["text", "label", "secondary"]].tolist() == [
+        "因政府采购流标，合同延期签订",
+        "procurement",
+        "schedule",
+    ]
 
 
 def test_notebook_error_names_the_cell_and_row(tmp_path):

@@ -15,6 +15,9 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from nlp.errors import TextError
+from nlp.text import CONTENT
+
 CASES_FILE = Path(__file__).parent / "fixtures" / "failure_cases.tsv"
 NEAR_DUPLICATE_COSINE = 0.70
 REQUIRED = {"restatement": 0.85, "marker_list": 0.85, "context_words": 0.85, "money_and_short": 0.85}
@@ -49,9 +52,16 @@ def test_every_code_and_class_is_covered():
     assert len(counts) == 14 and min(counts.values()) >= 5
 
 
+def test_a_cell_of_punctuation_only_is_refused_not_guessed(model):
+    bare = [c["text"] for c in CASES if not CONTENT.search(c["text"])]
+    assert bare == ["/"]
+    with pytest.raises(TextError, match="only whitespace/punctuation"):
+        model.classify(bare[0])
+
+
 @pytest.mark.parametrize("case", sorted(REQUIRED))
 def test_failure_class_gets_the_labelled_cause(model, case):
-    rows = [c for c in CASES if c["case"] == case]
+    rows = [c for c in CASES if c["case"] == case and CONTENT.search(c["text"])]
     predictions = model.classify_batch([c["text"] for c in rows], evidence=0)
     wrong = [
         (c["text"][:50], c["label"], p.ranking[0].label)
@@ -63,7 +73,7 @@ def test_failure_class_gets_the_labelled_cause(model, case):
 
 
 def test_restated_shortfall_with_no_cause_is_no_cause_and_with_a_cause_is_that_cause(model):
-    rows = [c for c in CASES if c["case"] == "restatement"]
+    rows = [c for c in CASES if c["case"] == "restatement" and CONTENT.search(c["text"])]
     predictions = {c["text"]: p.ranking[0].label for c, p in zip(rows, model.classify_batch([c["text"] for c in rows]))}
     no_cause = [t for t in predictions if next(c for c in rows if c["text"] == t)["label"] == "no_cause"]
     assert len(no_cause) >= 5

@@ -1,4 +1,5 @@
 """jieba really segments, and domain terms stay whole."""
+
 from __future__ import annotations
 
 from nlp.model import Segmenter

@@ -1,4 +1,5 @@
 """An app over a private copy of the session's trained model, so retraining here touches nothing else."""
+
 from __future__ import annotations
 
 import shutil

@@ -1,4 +1,5 @@
 """POST /v1/classify and /v1/classify/batch, GET /v1/categories, health."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,17 @@ def test_classify_returns_the_documented_shape(client):
     r = client.post("/v1/classify", json={"text": SEED_TEXT})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"label", "label_zh", "confidence", "abstained", "ranking", "cause_text",
-                         "measure_text", "evidence", "model_version"}
+    assert set(body) == {
+        "label",
+        "label_zh",
+        "confidence",
+        "abstained",
+        "ranking",
+        "cause_text",
+        "measure_text",
+        "evidence",
+        "model_version",
+    }
     assert body["label"] == "external" and body["label_zh"] == "客观外部因素"
     assert body["measure_text"].startswith("下一步将合理安排")
     assert body["ranking"][0]["label"] == "external"

@@ -1,4 +1,5 @@
 """Upload forms, read documents and statistics, correct labels — and every error path."""
+
 from __future__ import annotations
 
 import io
@@ -12,7 +13,9 @@ from api.main import create_app
 
 @pytest.fixture(scope="module")
 def uploaded(client, auth, seed_file):
-    r = client.post("/v1/documents", headers=auth, files={"file": (seed_file.name, seed_file.read_bytes(), "text/plain")})
+    r = client.post(
+        "/v1/documents", headers=auth, files={"file": (seed_file.name, seed_file.read_bytes(), "text/plain")}
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -54,7 +57,16 @@ def test_stats_as_csv_and_xlsx(client, uploaded):
     csv = client.get("/v1/stats/causes", params={"group_by": "department", "format": "csv"})
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     frame = pd.read_csv(io.StringIO(csv.text))
-    assert list(frame.columns[:8]) == ["group", "label", "label_zh", "count", "share", "points_lost", "forms", "example"]
+    assert list(frame.columns[:8]) == [
+        "group",
+        "label",
+        "label_zh",
+        "count",
+        "share",
+        "points_lost",
+        "forms",
+        "example",
+    ]
     xlsx = client.get("/v1/stats/causes", params={"group_by": "unit", "format": "xlsx"})
     assert xlsx.status_code == 200
     assert pd.read_excel(io.BytesIO(xlsx.content))["count"].sum() == uploaded["deviations"]
@@ -65,9 +77,13 @@ def test_a_correction_overrides_the_prediction_in_statistics_and_is_exported(cli
     new_code = "coordination" if deviation["code"] != "coordination" else "policy"
     before = client.get("/v1/stats/causes", params={"group_by": "department"}).json()
     count = {r["label"]: r["count"] for r in before["rows"]}
-    r = client.post("/v1/labels", headers=auth, json={"deviation_id": deviation["id"], "label": new_code, "who": "审计处 王芳"})
+    r = client.post(
+        "/v1/labels", headers=auth, json={"deviation_id": deviation["id"], "label": new_code, "who": "审计处 王芳"}
+    )
     assert r.status_code == 200 and r.json()["code"] == new_code and r.json()["corrected_by"] == "审计处 王芳"
-    after = {r["label"]: r["count"] for r in client.get("/v1/stats/causes", params={"group_by": "department"}).json()["rows"]}
+    after = {
+        r["label"]: r["count"] for r in client.get("/v1/stats/causes", params={"group_by": "department"}).json()["rows"]
+    }
     assert after[new_code] == count.get(new_code, 0) + 1
     assert after.get(deviation["code"], 0) == count[deviation["code"]] - 1
     exported = client.get("/v1/labels").json()
@@ -100,15 +116,23 @@ def test_write_routes_need_the_key(client, seed_file):
 
 
 def test_unsupported_upload_type_is_415(client, auth):
-    r = client.post("/v1/documents", headers=auth, files={"file": ("form.docx", b"PK\x03\x04", "application/octet-stream")})
+    r = client.post(
+        "/v1/documents", headers=auth, files={"file": ("form.docx", b"PK\x03\x04", "application/octet-stream")}
+    )
     assert r.status_code == 415 and "form.docx" in r.json()["detail"]
 
 
 def test_upload_that_is_not_a_form_is_422_naming_the_file_and_stores_nothing(client, auth):
     before = len(client.get("/v1/documents").json())
-    r = client.post("/v1/documents", headers=auth, files={"file": ("notes.txt", "会议纪要：下周一讨论预算。".encode(), "text/plain")})
+    r = client.post(
+        "/v1/documents",
+        headers=auth,
+        files={"file": ("notes.txt", "会议纪要：下周一讨论预算。".encode(), "text/plain")},
+    )
     assert r.status_code == 422 and "notes.txt" in r.json()["detail"]
-    garbage = client.post("/v1/documents", headers=auth, files={"file": ("scan.pdf", b"\x00\x01garbage", "application/pdf")})
+    garbage = client.post(
+        "/v1/documents", headers=auth, files={"file": ("scan.pdf", b"\x00\x01garbage", "application/pdf")}
+    )
     assert garbage.status_code == 422 and "scan.pdf" in garbage.json()["detail"]
     assert len(client.get("/v1/documents").json()) == before
 

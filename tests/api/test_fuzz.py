@@ -1,4 +1,5 @@
 """No request, however malformed, gets a 500: hypothesis generates bodies, parameters, paths and files."""
+
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -55,13 +56,19 @@ def test_stats_never_500(fuzz_client, params):
 @given(segment=st.text(min_size=1, max_size=30))
 def test_paths_never_500(fuzz_client, segment):
     part = quote(segment, safe="")
-    for method, path in [("GET", f"/v1/documents/{part}"), ("GET", f"/v1/models/{part}"),
-                         ("POST", f"/v1/models/{part}/activate"), ("GET", f"/v1/retrain/{part}")]:
+    for method, path in [
+        ("GET", f"/v1/documents/{part}"),
+        ("GET", f"/v1/models/{part}"),
+        ("POST", f"/v1/models/{part}/activate"),
+        ("GET", f"/v1/retrain/{part}"),
+    ]:
         assert fuzz_client.request(method, path).status_code < 500, (method, path)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=st.text(max_size=20) | st.sampled_from(["a.txt", "b.pdf", "c.xlsx", "d.TXT"]), content=st.binary(max_size=2000))
+@given(
+    name=st.text(max_size=20) | st.sampled_from(["a.txt", "b.pdf", "c.xlsx", "d.TXT"]), content=st.binary(max_size=2000)
+)
 def test_document_upload_never_500(fuzz_client, name, content):
     r = fuzz_client.post("/v1/documents", files={"file": (name, content, "application/octet-stream")})
     assert r.status_code in {200, 413, 415, 422}, r.text

@@ -1,4 +1,5 @@
 """Model versions, retraining from an uploaded notebook, rollback, and the swap under load."""
+
 from __future__ import annotations
 
 import threading
@@ -60,7 +61,9 @@ def test_write_routes_need_the_api_key(client):
 
 
 def test_retrain_upload_of_wrong_type_is_415(client, auth):
-    r = client.post("/v1/retrain", headers=auth, files={"files": ("model.pkl", b"\x80\x04junk", "application/octet-stream")})
+    r = client.post(
+        "/v1/retrain", headers=auth, files={"files": ("model.pkl", b"\x80\x04junk", "application/octet-stream")}
+    )
     assert r.status_code == 415 and "model.pkl" in r.json()["detail"]
 
 
@@ -68,15 +71,20 @@ def test_unknown_retrain_job_is_404(client):
     assert client.get("/v1/retrain/nope").status_code == 404
 
 
-def test_retrain_with_uploaded_notebook_changes_version_and_activate_rolls_back(client, auth, trained):
+def test_retrain_with_uploaded_notebook_changes_version_and_activate_rolls_back(
+    client, auth, small_trained, on_small_corpus
+):
     before = client.get("/readyz").json()["model_version"]
-    r = client.post("/v1/retrain?force=true", headers=auth,
-                    files={"files": ("review.ipynb", _notebook_bytes(), "application/x-ipynb+json")})
+    r = client.post(
+        "/v1/retrain?force=true",
+        headers=auth,
+        files={"files": ("review.ipynb", _notebook_bytes(), "application/x-ipynb+json")},
+    )
     assert r.status_code == 202
     outcome = _wait(client, r.json()["job"])
     assert outcome["status"] == "done", outcome
     assert outcome["promoted"] is True and outcome["version"] != before
-    assert outcome["metrics"]["n_examples"] == trained.metadata["n_examples"] + len(REVIEWED)  # unreviewed row unused
+    assert outcome["metrics"]["n_examples"] == small_trained.metadata["n_examples"] + len(REVIEWED)  # unreviewed unused
     after = client.post("/v1/classify", json={"text": REVIEWED[0][0]}).json()
     assert after["model_version"] == outcome["version"] and after["label"] == "funding"
 

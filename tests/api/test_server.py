@@ -1,4 +1,5 @@
 """`piancha serve` as a real process on a loopback port, talked to over HTTP."""
+
 from __future__ import annotations
 
 import os
@@ -31,8 +32,9 @@ def server(api_model_root, seed_file, tmp_path_factory):
     }
     log = tmp_path_factory.mktemp("server-log") / "serve.log"
     with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port)],
-                                   env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cli", "serve", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     base = f"http://127.0.0.1:{port}"
     started = time.monotonic()
     try:

@@ -1,4 +1,5 @@
 """Build .xlsx and .pdf forms in the 自评表 template layout from the seed's own values."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,21 +35,52 @@ def form_layout(project: str) -> tuple[list[list[Any]], list[tuple[int, int, int
     merges += [(r, 0, r, 1), (r, 2, r, 8)]
     r = row([spaced("主管部门"), None, DEPARTMENT, None, None, spaced("实施单位"), None, UNIT])
     merges += [(r, 0, r, 1), (r, 2, r, 4), (r, 5, r, 6), (r, 7, r, 8)]
-    top = row(["项目资金\n（万元）", None, None, "年初预算数", "全年预算数", "全年执行数", "分值",
-               "执行率(%)", "得分"])
-    row([None, None, "年度资金总额", f"{b['initial']:,.2f}", f"{b['full_year']:,.2f}",
-         f"{b['executed']:,.2f}", f"{b['weight']:.2f}", f"{b['execution_rate']:.2f}",
-         f"{b['score']:.2f}"])
-    row([None, None, "其中：当年财政拨款", f"{b['initial']:,.2f}", f"{b['full_year']:,.2f}",
-         f"{b['executed']:,.2f}", "-", f"{b['execution_rate']:.2f}", "-"])
+    top = row(["项目资金\n（万元）", None, None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率(%)", "得分"])
+    row(
+        [
+            None,
+            None,
+            "年度资金总额",
+            f"{b['initial']:,.2f}",
+            f"{b['full_year']:,.2f}",
+            f"{b['executed']:,.2f}",
+            f"{b['weight']:.2f}",
+            f"{b['execution_rate']:.2f}",
+            f"{b['score']:.2f}",
+        ]
+    )
+    row(
+        [
+            None,
+            None,
+            "其中：当年财政拨款",
+            f"{b['initial']:,.2f}",
+            f"{b['full_year']:,.2f}",
+            f"{b['executed']:,.2f}",
+            "-",
+            f"{b['execution_rate']:.2f}",
+            "-",
+        ]
+    )
     row([None, None, "上年结转资金", "0.00", "0.00", "0.00", "-", "0.00", "-"])
     r = row([None, None, "其他资金", "0.00", "0.00", "0.00", "-", "0.00", "-"])
     merges.append((top, 0, r, 1))
     r = row([spaced("年度总体目标"), None, "预期目标", None, None, None, "实际完成情况"])
     row([None, None, spaced_text(spec["target"]), None, None, None, spaced_text(spec["actual"])])
     merges += [(r, 0, r + 1, 1), (r, 2, r, 5), (r, 6, r, 8), (r + 1, 2, r + 1, 5), (r + 1, 6, r + 1, 8)]
-    head = row([spaced("绩效指标"), "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值",
-                "分值", "得分", "偏差原因分析及改进措施"])
+    head = row(
+        [
+            spaced("绩效指标"),
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "年度指标值",
+            "实际完成值",
+            "分值",
+            "得分",
+            "偏差原因分析及改进措施",
+        ]
+    )
     first = head + 1
     for level1, level2, name, target, actual, weight, score, text in spec["rows"]:
         row([None, level1, level2, name, target, actual, f"{weight:.2f}", f"{score:.2f}", text])
@@ -110,13 +142,13 @@ def build_pdf(path: Path, projects: list[str]) -> Path:
         cells, merges = form_layout(project)
         data = [[Paragraph(str(v), style) if v is not None else "" for v in row] for row in cells]
         table = Table(data, colWidths=[40, 50, 60, 80, 60, 70, 40, 40, 260])
-        commands: list[Any] = [("GRID", (0, 0), (-1, -1), 0.5, "black"),
-                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
+        commands: list[Any] = [("GRID", (0, 0), (-1, -1), 0.5, "black"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
         commands += [("SPAN", (c0, r0), (c1, r1)) for r0, c0, r1, c1 in merges]
         table.setStyle(TableStyle(commands))
         story += [table, PageBreak()]
-    SimpleDocTemplate(str(path), pagesize=landscape(A4), leftMargin=20, rightMargin=20,
-                      topMargin=20, bottomMargin=20).build(story[:-1])
+    SimpleDocTemplate(
+        str(path), pagesize=landscape(A4), leftMargin=20, rightMargin=20, topMargin=20, bottomMargin=20
+    ).build(story[:-1])
     return path
 
 

@@ -1,4 +1,5 @@
 """Bad input gives a clear FormParseError naming the file and what is missing, never a traceback."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -121,13 +122,29 @@ def test_cli_unreadable_pdf_exits_2(tmp_path: Path, maker) -> None:  # noqa: ANN
     assert result.exit_code == 2 and "error: x.pdf" in result.output
 
 
-_form_words = st.sampled_from([
-    "年初预算数 全年预算数 分数 得分", "年度资金总额 1.00 2.00 10.00 9.00", "项目名称 甲",
-    "主管部门 乙 实施单位 丙", "一级指标 二级指标 年度指标值 实际完成值 分值 得分",
-    "=100(%) 90.00(%) 3.00 1.50", "提升\n部分达成指\n标并具有一\n定效果", "15.00 12.00",
-    "100 88.1总分", "评分等级 良", "年度\n总体\n目标", "系统完好率", "由于故障，\n未及时修复。",
-    "质量指标", "财政项目支出绩效自评表\n（2023年度）", "0.00 0.00", "\n\n", "\n\n\n\n", "总分",
-])
+_form_words = st.sampled_from(
+    [
+        "年初预算数 全年预算数 分数 得分",
+        "年度资金总额 1.00 2.00 10.00 9.00",
+        "项目名称 甲",
+        "主管部门 乙 实施单位 丙",
+        "一级指标 二级指标 年度指标值 实际完成值 分值 得分",
+        "=100(%) 90.00(%) 3.00 1.50",
+        "提升\n部分达成指\n标并具有一\n定效果",
+        "15.00 12.00",
+        "100 88.1总分",
+        "评分等级 良",
+        "年度\n总体\n目标",
+        "系统完好率",
+        "由于故障，\n未及时修复。",
+        "质量指标",
+        "财政项目支出绩效自评表\n（2023年度）",
+        "0.00 0.00",
+        "\n\n",
+        "\n\n\n\n",
+        "总分",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

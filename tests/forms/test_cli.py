@@ -1,4 +1,5 @@
 """`piancha parse FILE [--json]`."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,18 @@ def test_parse_json_has_the_documented_keys(seed_file: Path) -> None:
     forms = json.loads(result.output)
     assert isinstance(forms, list) and len(forms) == 11
     for form in forms:
-        assert {"project", "department", "unit", "year", "budget", "total_score", "grade",
-                "indicators", "deviations", "warnings"} <= form.keys()
+        assert {
+            "project",
+            "department",
+            "unit",
+            "year",
+            "budget",
+            "total_score",
+            "grade",
+            "indicators",
+            "deviations",
+            "warnings",
+        } <= form.keys()
         assert {"initial", "full_year", "executed", "execution_rate"} <= form["budget"].keys()
         assert all(INDICATOR_KEYS <= i.keys() for i in form["indicators"])
         assert all(DEVIATION_KEYS <= d.keys() for d in form["deviations"])

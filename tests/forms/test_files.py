@@ -1,4 +1,5 @@
 """PDF and Excel forms in the template layout, built in the tests from the seed's own values."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,12 +34,9 @@ def _check_against_seed(forms: list[Form]) -> None:
             assert getattr(form.budget, key) == pytest.approx(value), key
         assert form.overall_target == spec["target"]
         assert form.overall_actual == spec["actual"]
-        rows = [(i.level1, i.level2, i.name, i.target, i.actual, i.weight, i.score)
-                for i in form.indicators]
+        rows = [(i.level1, i.level2, i.name, i.target, i.actual, i.weight, i.score) for i in form.indicators]
         assert rows == [r[:7] for r in spec["rows"]]
-        assert sorted((d.indicator, d.text) for d in form.deviations) == sorted(
-            expected["deviations"]
-        )
+        assert sorted((d.indicator, d.text) for d in form.deviations) == sorted(expected["deviations"])
         for deviation in form.deviations:
             row = next(r for r in spec["rows"] if r[2] == deviation.indicator)
             assert deviation.points_lost == pytest.approx(row[5] - row[6])
@@ -62,15 +60,11 @@ def test_pdf_ties_every_points_lost(pdf_forms: list[Form]) -> None:
     assert all(d.points_lost is not None for f in pdf_forms for d in f.deviations)
 
 
-def test_pdf_without_ruled_tables_falls_back_to_text_reader(
-    tmp_path: Path, seed_text: str
-) -> None:
+def test_pdf_without_ruled_tables_falls_back_to_text_reader(tmp_path: Path, seed_text: str) -> None:
     forms = parse_forms(build_text_pdf(tmp_path / "text.pdf", seed_text))
     assert len(forms) == 11
     for form, expected in zip(forms, FORMS):
-        assert sorted((d.indicator, d.text) for d in form.deviations) == sorted(
-            expected["deviations"]
-        )
+        assert sorted((d.indicator, d.text) for d in form.deviations) == sorted(expected["deviations"])
 
 
 def test_xlsx_auditor_checks_report_bad_sums_and_rate(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
 """The seed file: 11 forms of 上海市交通委员会交通指挥中心, 2023, as PDF-extracted text."""
+
 from __future__ import annotations
 
 import re
@@ -52,8 +53,9 @@ def test_seed_has_one_record_per_indicator_a_text_explains(seed_forms: list[Form
 def test_seed_deviation_text_joined_across_box_breaks(seed_forms: list[Form]) -> None:
     texts = {d.indicator: d.text for d in seed_forms[5].deviations}
     # printed as three boxes: "…业务模" / "式，…提高培" / "训频次。"
-    assert texts["热线运行服务培训完成数"].endswith("分批次小规模沟通业务模式，未计入按规定要求的培训。"
-                                                  "今后加强热线运行培训管理，提高培训频次。")
+    assert texts["热线运行服务培训完成数"].endswith(
+        "分批次小规模沟通业务模式，未计入按规定要求的培训。今后加强热线运行培训管理，提高培训频次。"
+    )
 
 
 def test_seed_deviation_texts_have_no_neighbouring_cells_glued_in(seed_forms: list[Form]) -> None:
@@ -133,7 +135,8 @@ def test_deviation_split_by_a_page_break_is_joined(seed_text: str) -> None:
     """Move the last line of a text to the next page, after that page's value rows."""
     text = seed_text.replace(
         "录制、视频会议等方式对缺席人员\n\n开展培训。\n\n数量指标\n\n质量指标产出指标\n\n\n\n",
-        "录制、视频会议等方式对缺席人员\n\n\n\n", 1,
+        "录制、视频会议等方式对缺席人员\n\n\n\n",
+        1,
     ).replace("100 87.9总分\n\n评分等级 良\n\n", "100 87.9总分\n\n评分等级 良\n\n开展培训。\n\n", 1)
     assert text.count("开展培训。") == seed_text.count("开展培训。")
     form = parse_forms(text)[1]

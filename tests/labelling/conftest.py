@@ -50,12 +50,12 @@ def seed_db(tmp_path: Path, seed_file: Path) -> str:
 
 
 @pytest.fixture
-def model_copy(trained, model_root: Path, tmp_path: Path) -> Path:
-    """A model directory of our own holding the session's current model (retraining must not touch the shared one)."""
+def model_copy(small_trained, on_small_corpus, tmp_path: Path) -> Path:
+    """A model directory of our own holding the small model, retrained here on the small corpus (never the shared one)."""
     root = tmp_path / "models"
     root.mkdir()
-    shutil.copytree(model_root / trained.version, root / trained.version)
-    registry.activate(trained.version, root)
+    shutil.copytree(small_trained.path, root / small_trained.version)
+    registry.activate(small_trained.version, root)
     return root
 
 

@@ -23,8 +23,10 @@ def small_corpus() -> pd.DataFrame:
 
 def frame(rows: list[tuple[str, str]]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"text": t, "label": lab, "secondary": "", "origin": f"test.csv, row {i}"} for i, (t, lab) in
-         enumerate(rows, start=1)]
+        [
+            {"text": t, "label": lab, "secondary": "", "origin": f"test.csv, row {i}"}
+            for i, (t, lab) in enumerate(rows, start=1)
+        ]
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -32,8 +31,9 @@ def test_the_walkthrough_notebook_is_not_itself_labelled_data() -> None:
 
 
 def test_review_and_retrain_notebook_runs_headless_in_a_fresh_kernel(
-    trained, model_root: Path, monkeypatch: pytest.MonkeyPatch
+    small_trained, on_small_corpus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    model_root = small_trained.path.parent
     monkeypatch.setenv("PIANCHA_MODEL_DIR", str(model_root))  # copied by the notebook, never written
     before = sorted(p.name for p in model_root.iterdir())
     nb = nbformat.read(str(NOTEBOOK), as_version=4)

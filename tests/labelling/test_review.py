@@ -31,8 +31,10 @@ MIDDLE = [("policy", 0.60), ("management", 0.20)]
 
 def texts_frame(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"text": t, "project": p, "indicator": i, "department": "", "deviation_id": str(n)} for n, (t, p, i) in
-         enumerate(rows, start=1)]
+        [
+            {"text": t, "project": p, "indicator": i, "department": "", "deviation_id": str(n)}
+            for n, (t, p, i) in enumerate(rows, start=1)
+        ]
     )
 
 
@@ -145,9 +147,9 @@ def test_review_queue_without_a_database_or_model_exits_2(piancha, tmp_path: Pat
 def test_review_queue_from_a_file_names_the_bad_row(piancha, tmp_path: Path, model_root: Path, trained) -> None:
     piancha.env(model_dir=model_root)
     good = tmp_path / "texts.csv"
-    pd.DataFrame({"内容": ["服务器宕机, 网络中断", "人员离职", "服务器宕机, 网络中断"], "indicator": ["a", "b", "c"]}).to_csv(
-        good, index=False
-    )
+    pd.DataFrame(
+        {"内容": ["服务器宕机, 网络中断", "人员离职", "服务器宕机, 网络中断"], "indicator": ["a", "b", "c"]}
+    ).to_csv(good, index=False)
     result = piancha("review-queue", "--input", good, "--text-column", "内容", "--output", tmp_path / "q.ipynb")
     assert result.exit_code == 0, result.output
     table = read_notebook_tables(tmp_path / "q.ipynb")[0].frame
@@ -163,6 +165,7 @@ def test_retrain_with_an_unknown_code_names_the_file_cell_and_row(piancha, tmp_p
     path = tmp_path / "q.ipynb"
     model = FixedModel({"系统宕机": SURE, "人员不足": LOW})
     write_queue_notebook(review_queue(model, texts_frame([(t, "", "") for t in model.answers])), path)
+
     def review(t: pd.DataFrame) -> None:
         t["label"], t["reviewed"] = ["staffing", "hardware"], ["yes", "yes"]
 

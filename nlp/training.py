@@ -223,12 +223,16 @@ def cross_fitted_calibration(
 def choose_threshold(
     coverage: list[dict[str, Any]], target: float = TARGET_ACCURACY, min_coverage: float = MIN_COVERAGE
 ) -> float:
-    """The lowest threshold at which answered held-out texts are `target` accurate, answering ≥ `min_coverage`."""
-    allowed = [row for row in coverage if row["coverage"] >= min_coverage]
+    """The lowest threshold at which answered held-out texts are `target` accurate, answering ≥ `min_coverage`;
+    when none reaches the target, the one (answering ≥ `min_coverage`) whose answers are most often right."""
+    allowed = [row for row in coverage if row["coverage"] >= min_coverage and row["accuracy"] is not None]
     for row in allowed:
-        if row["accuracy"] is not None and row["accuracy"] >= target:
+        if row["accuracy"] >= target:
             return float(row["threshold"])
-    return float(allowed[-1]["threshold"]) if allowed else 0.0
+    if not allowed:
+        return 0.0
+    best = max(row["accuracy"] for row in allowed)
+    return float(next(row["threshold"] for row in allowed if row["accuracy"] == best))
 
 
 @dataclass
@@ -421,7 +425,7 @@ def train(
         "abstain_threshold_rule": (
             f"lowest with accuracy ≥ {TARGET_ACCURACY} on the answered "
             f"{'real ' if threshold_basis(transfer) is transfer.get('real') else ''}held-out-department texts, "
-            f"answering at least {MIN_COVERAGE:.0%} of them"
+            f"answering at least {MIN_COVERAGE:.0%} of them (else the most accurate that answers that many)"
         ),
         "abstain_margin": DEFAULT_MARGIN,
         "headline": headline(transfer, threshold),

@@ -94,7 +94,8 @@ class RetrainJobs:
         job.folder = self._workdir / job.job
         job.folder.mkdir()
         for i, (name, content) in enumerate(uploads, start=1):
-            path = job.folder / f"{i}-{Path(name).name}"
+            path = job.folder / str(i) / Path(name).name  # one folder each: any upload name fits, two may share one
+            path.parent.mkdir()
             path.write_bytes(content)
             job.files.append(path)
         self.jobs[job.job] = job

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile, status
 
-from api.deps import get_holder, get_jobs, get_settings_dep, require_api_key
+from api.deps import get_holder, get_jobs, get_settings_dep, require_api_key, upload_name
 from api.schemas import ModelInfo, RetrainStatus
 from api.serving import ModelHolder, RetrainJob, RetrainJobs
 from api.settings import Settings
@@ -76,7 +76,7 @@ async def retrain(
 ) -> RetrainStatus:
     uploads = []
     for f in files:
-        name = f.filename or "upload"
+        name = upload_name(f.filename, field="files")
         suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if suffix not in LABEL_FILE_TYPES:
             raise HTTPException(

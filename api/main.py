@@ -21,7 +21,7 @@ from swagger_ui_bundle import swagger_ui_path
 from api.routers import categories, classify, dashboard, documents, health, labels, models, stats
 from api.serving import ModelHolder, RetrainJobs
 from api.settings import Settings, get_settings
-from nlp.errors import ModelError, PianchaError
+from nlp.errors import FormTooLargeError, ModelError, PianchaError
 from nlp.segment import initialize
 from nlp.store import NotFoundError, StoreError, export_labels, open_store
 
@@ -92,7 +92,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.state.settings = settings
     app.state.models = ModelHolder(settings.model_dir, threshold=settings.abstain_threshold)
-    app.state.jobs = RetrainJobs(app.state.models, corrections=lambda: export_labels(app.state.store))
+    app.state.jobs = RetrainJobs(
+        app.state.models, corrections=lambda: export_labels(app.state.store), max_queued=settings.retrain_queue
+    )
 
     def database_ready() -> bool:
         try:
@@ -126,6 +128,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(StoreError)
     async def store_failed(request: Request, exc: StoreError) -> JSONResponse:
         return SafeJSONResponse({"detail": str(exc)}, status_code=503)
+
+    @app.exception_handler(FormTooLargeError)
+    async def too_large(request: Request, exc: FormTooLargeError) -> JSONResponse:
+        return SafeJSONResponse({"detail": str(exc)}, status_code=413)
 
     @app.exception_handler(PianchaError)
     async def bad_input(request: Request, exc: PianchaError) -> JSONResponse:

@@ -74,31 +74,59 @@ class RetrainJob:
     files: list[Path] = field(default_factory=list)
 
 
+class QueueFullError(RuntimeError):
+    """One retraining is running and the queue behind it is full."""
+
+
 class RetrainJobs:
     """Runs one retraining at a time in a background thread and remembers each job's outcome.
 
     A job trains on the repository corpus, then the human corrections stored through /v1/labels,
-    then the uploaded files; later layers win where the same text is labelled twice.
+    then the uploaded files; later layers win where the same text is labelled twice. At most
+    `max_queued` jobs wait behind the running one; more are refused (QueueFullError).
     """
 
-    def __init__(self, holder: ModelHolder, corrections: Callable[[], pd.DataFrame] | None = None) -> None:
+    def __init__(
+        self, holder: ModelHolder, corrections: Callable[[], pd.DataFrame] | None = None, max_queued: int = 2
+    ) -> None:
         self.holder = holder
         self.corrections = corrections
+        self.max_queued = max_queued
         self.jobs: dict[str, RetrainJob] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="retrain")
         self._workdir = Path(tempfile.mkdtemp(prefix="piancha-retrain-"))
+        self._lock = threading.Lock()
+
+    def pending(self) -> int:
+        """Jobs queued or running."""
+        return sum(job.status in {"queued", "running"} for job in list(self.jobs.values()))
+
+    def busy_message(self) -> str:
+        """Why a job is refused when the queue is full."""
+        return (
+            f"retraining is busy: one job running and {self.max_queued} queued, the most allowed; try again "
+            "when one has finished (GET /v1/retrain/{job}) / 重新训练队列已满，请等待当前任务完成后再提交"
+        )
 
     def submit(self, uploads: list[tuple[str, bytes]], force: bool = False) -> RetrainJob:
         """Queue a retraining on the repository corpus plus the uploaded labelled files."""
-        job = RetrainJob(job=uuid.uuid4().hex[:12])
+        with self._lock:
+            if self.pending() >= 1 + self.max_queued:
+                raise QueueFullError(self.busy_message())
+            job = RetrainJob(job=uuid.uuid4().hex[:12])
+            self.jobs[job.job] = job
         job.folder = self._workdir / job.job
-        job.folder.mkdir()
-        for i, (name, content) in enumerate(uploads, start=1):
-            path = job.folder / str(i) / Path(name).name  # one folder each: any upload name fits, two may share one
-            path.parent.mkdir()
-            path.write_bytes(content)
-            job.files.append(path)
-        self.jobs[job.job] = job
+        try:
+            job.folder.mkdir()
+            for i, (name, content) in enumerate(uploads, start=1):
+                path = job.folder / str(i) / Path(name).name  # one folder each: two uploads may share a name
+                path.parent.mkdir()
+                path.write_bytes(content)
+                job.files.append(path)
+        except BaseException:  # a job that could not be written takes no place in the queue
+            del self.jobs[job.job]
+            shutil.rmtree(job.folder, ignore_errors=True)
+            raise
         self._executor.submit(self._run, job, force)
         return job
 

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     abstain_threshold: float | None = Field(default=None, ge=0.0, le=1.0, description="Overrides the model's own")
     max_upload_bytes: int = 20 * 1024 * 1024
     max_batch: int = 1000
+    parse_time_limit: float = Field(default=60.0, gt=0, description="Seconds an uploaded form may take to be read")
+    parse_memory_mb: int = Field(default=2048, ge=256, description="Memory a reader of an upload may use, in MiB")
+    retrain_queue: int = Field(default=2, ge=0, description="Retrain jobs that may wait behind the running one")
     load_seed: bool = True
 
 

@@ -40,7 +40,14 @@ def upload(
             status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             f"{name}: larger than the limit of {settings.max_upload_bytes} bytes / 文件超过大小上限",
         )
-    result = ingest_file(store, data, model, file_name=name)
+    result = ingest_file(
+        store,
+        data,
+        model,
+        file_name=name,
+        time_limit=settings.parse_time_limit,
+        memory_mb=settings.parse_memory_mb,
+    )
     detail = asdict(get_document(store, result.document_id))
     detail["duplicate"] = not result.created
     detail["warnings"] = result.warnings if result.created else [*result.warnings, *detail["warnings"]]

@@ -42,7 +42,7 @@ def require_api_key(
     x_api_key: str | None = Header(default=None, description="required on write routes when PIANCHA_API_KEY is set"),
 ) -> None:
     """Write routes need the configured key in X-API-Key (no key configured: loopback-only server)."""
-    if settings.api_key is None:
+    if not settings.api_key:  # None, or an empty key that slipped past Settings' validation: no key
         return
     given = (x_api_key or "").encode("utf-8", "surrogateescape")
     if x_api_key is None or not secrets.compare_digest(given, settings.api_key.encode("utf-8")):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import tempfile
 import threading
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 log = logging.getLogger(__name__)
+_TEMPORARY_PATH = re.compile(re.escape(tempfile.gettempdir()) + r"/piancha-[^/\s'\",]+(?:/[^/\s'\",:]+)*")
+STORED = "the stored corrections (/v1/labels)"
+"""How a retraining's errors name the layer of corrections stored through /v1/labels (a temporary CSV)."""
 
 
 class ModelHolder:
@@ -72,6 +76,8 @@ class RetrainJob:
     error: str | None = None
     folder: Path | None = None
     files: list[Path] = field(default_factory=list)
+    names: dict[Path, str] = field(default_factory=dict)
+    """Each stored upload's own file name, for error messages."""
 
 
 class QueueFullError(RuntimeError):
@@ -123,12 +129,22 @@ class RetrainJobs:
                 path.parent.mkdir()
                 path.write_bytes(content)
                 job.files.append(path)
+                job.names[path] = name
         except BaseException:  # a job that could not be written takes no place in the queue
             del self.jobs[job.job]
             shutil.rmtree(job.folder, ignore_errors=True)
             raise
         self._executor.submit(self._run, job, force)
         return job
+
+    def _public(self, job: RetrainJob, message: str) -> str:
+        """An error message naming the uploads and the model directory as the user knows them, not server paths."""
+        for path, name in job.names.items():
+            message = message.replace(str(path), f"upload {name!r}")
+        message = _TEMPORARY_PATH.sub(
+            lambda m: STORED if m.group().endswith("stored-corrections.csv") else "<temporary file>", message
+        )
+        return message.replace(str(self.holder.root), "<model directory>")
 
     def _run(self, job: RetrainJob, force: bool) -> None:
         from nlp.corpus import retraining_corpus  # training's imports (pandas, sklearn.model_selection) are
@@ -149,7 +165,7 @@ class RetrainJobs:
             job.status = "done"
         except Exception as exc:  # a failed job reports why; the serving model is untouched
             log.exception("retrain job %s failed", job.job)
-            job.status, job.error = "failed", str(exc)
+            job.status, job.error = "failed", self._public(job, str(exc))
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

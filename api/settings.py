@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from nlp.paths import DATABASE_FILE, MODELS_DIR, SEED_DIR
@@ -29,6 +29,14 @@ class Settings(BaseSettings):
     parse_memory_mb: int = Field(default=2048, ge=256, description="Memory a reader of an upload may use, in MiB")
     retrain_queue: int = Field(default=2, ge=0, description="Retrain jobs that may wait behind the running one")
     load_seed: bool = True
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _empty_key_is_no_key(cls, value: object) -> object:
+        """`PIANCHA_API_KEY=` (empty or blank) means no key, never a key that an empty header matches."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
 
 @lru_cache(maxsize=1)

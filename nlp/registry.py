@@ -67,7 +67,7 @@ def activate(version: str, root: Path | None = None) -> None:
     """Point `models/current` at a version atomically."""
     root = root or MODELS_DIR
     if not (root / _checked(version) / MODEL_FILE).is_file():
-        raise ModelError(f"no model version {version!r} in {root} / 模型版本不存在")
+        raise ModelError(f"no model version {version!r} / 模型版本不存在")
     tmp = root / f".{CURRENT}.{os.getpid()}"
     if tmp.is_symlink():
         tmp.unlink()

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import secrets
+from pathlib import PurePath
 
 from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
 
 from api.serving import ModelHolder, RetrainJobs
 from api.settings import Settings
 from nlp.inference import CauseModel
 from nlp.store import Store
+
+MAX_NAME_BYTES = 255
+"""The longest file name most file systems store (NAME_MAX)."""
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -37,7 +42,7 @@ def require_api_key(
     x_api_key: str | None = Header(default=None, description="required on write routes when PIANCHA_API_KEY is set"),
 ) -> None:
     """Write routes need the configured key in X-API-Key (no key configured: loopback-only server)."""
-    if settings.api_key is None:
+    if not settings.api_key:  # None, or an empty key that slipped past Settings' validation: no key
         return
     given = (x_api_key or "").encode("utf-8", "surrogateescape")
     if x_api_key is None or not secrets.compare_digest(given, settings.api_key.encode("utf-8")):
@@ -51,3 +56,19 @@ def require_api_key(
 def get_store(request: Request) -> Store:
     """The open database."""
     return request.app.state.store
+
+
+def upload_name(filename: str | None, *, field: str = "file") -> str:
+    """The base name of an uploaded file; a name with NUL or over 255 bytes is a 422 naming the field."""
+    name = PurePath((filename or "upload").replace("\\", "/")).name or "upload"
+    problem = None
+    if "\x00" in name:
+        problem = "the file name contains a NUL character / 文件名含有空字符"
+    elif len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+        size = len(name.encode("utf-8", "surrogatepass"))
+        problem = f"the file name is {size} bytes long, more than {MAX_NAME_BYTES} / 文件名过长"
+    if problem is None:
+        return name
+    raise RequestValidationError(
+        [{"type": "value_error", "loc": ("body", field), "msg": f"{field}: {problem}", "input": name[:100]}]
+    )

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
 from api.routers import categories, classify, dashboard, documents, health, labels, models, stats
 from api.serving import ModelHolder, RetrainJobs
 from api.settings import Settings, get_settings
-from nlp.errors import ModelError, PianchaError
+from nlp.errors import FormTooLargeError, ModelError, PianchaError
 from nlp.segment import initialize
 from nlp.store import NotFoundError, StoreError, export_labels, open_store
 
@@ -29,6 +34,28 @@ Upload whole forms to `/v1/documents`, read cause-frequency statistics at `/v1/s
 correct codes at `/v1/labels` and retrain at `/v1/retrain`.
 Write routes need the `X-API-Key` header when the server has a key configured.
 """
+
+
+class SafeJSONResponse(JSONResponse):
+    """JSON as UTF-8; content that UTF-8 cannot carry (a lone surrogate echoed back) falls back to \\u escapes.
+
+    Used by the error handlers, which echo input; routes keep FastAPI's default (pydantic's fast serialiser)."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
+def _malformed_json(errors: Sequence[Any]) -> str | None:
+    """The 400 message when the body is not JSON at all (pydantic's `json_invalid`), else None."""
+    for error in errors:
+        if error.get("type") == "json_invalid":
+            position = error.get("loc", ())[-1]
+            reason = (error.get("ctx") or {}).get("error", "JSON decode error")
+            return f"body: malformed JSON at character {position}: {reason} / 请求体不是有效的JSON"
+    return None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -65,7 +92,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.state.settings = settings
     app.state.models = ModelHolder(settings.model_dir, threshold=settings.abstain_threshold)
-    app.state.jobs = RetrainJobs(app.state.models, corrections=lambda: export_labels(app.state.store))
+    app.state.jobs = RetrainJobs(
+        app.state.models, corrections=lambda: export_labels(app.state.store), max_queued=settings.retrain_queue
+    )
 
     def database_ready() -> bool:
         try:
@@ -77,17 +106,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.state.database_ready = database_ready
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        malformed = _malformed_json(errors)
+        if malformed is not None:
+            return SafeJSONResponse({"detail": malformed}, status_code=400)
+        return SafeJSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = getattr(exc, "headers", None)
+        if exc.status_code in {204, 304}:
+            return Response(status_code=exc.status_code, headers=headers)
+        return SafeJSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
+        return SafeJSONResponse({"detail": str(exc)}, status_code=404)
 
     @app.exception_handler(StoreError)
     async def store_failed(request: Request, exc: StoreError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=503)
+        return SafeJSONResponse({"detail": str(exc)}, status_code=503)
+
+    @app.exception_handler(FormTooLargeError)
+    async def too_large(request: Request, exc: FormTooLargeError) -> JSONResponse:
+        return SafeJSONResponse({"detail": str(exc)}, status_code=413)
 
     @app.exception_handler(PianchaError)
     async def bad_input(request: Request, exc: PianchaError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
+        return SafeJSONResponse({"detail": str(exc)}, status_code=422)
 
     for router in (
         health.router,

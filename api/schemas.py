@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from nlp.errors import TextError
 from nlp.text import MAX_TEXT_CHARS, check_text
@@ -13,6 +14,20 @@ EXAMPLE_TEXT = (
     "由于工程复杂，需补充完成地质勘探报告和施工图设计，因此项目于12月才完成工程招标。后续计划于2024年正式开工。"
 )
 MAX_BATCH = 1000
+MAX_ID = 2**63 - 1
+"""The largest id a database row can have (a signed 64-bit integer in SQLite and PostgreSQL)."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_unicode(value: str, *, where: str) -> str:
+    """The value if it is valid Unicode; a lone surrogate (JSON `"\\ud800"`) is refused, naming `where`."""
+    bad = _SURROGATE.search(value)
+    if bad is not None:
+        raise ValueError(
+            f"{where}: lone surrogate U+{ord(bad.group()):04X} at character {bad.start()}, not valid Unicode text "
+            "/ 含有无效的Unicode字符（孤立代理项）"
+        )
+    return value
 
 
 class ClassifyRequest(BaseModel):
@@ -24,6 +39,7 @@ class ClassifyRequest(BaseModel):
     @field_validator("text")
     @classmethod
     def _classifiable(cls, value: str) -> str:
+        check_unicode(value, where="text")
         try:
             return check_text(value, where="text")
         except TextError as exc:
@@ -40,6 +56,7 @@ class BatchRequest(BaseModel):
     @classmethod
     def _classifiable(cls, values: list[str]) -> list[str]:
         for i, value in enumerate(values):
+            check_unicode(value, where=f"texts[{i}]")
             try:
                 check_text(value, where=f"texts[{i}]")
             except TextError as exc:
@@ -88,9 +105,14 @@ class LabelRequest(BaseModel):
     """A human correction of one stored deviation."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"deviation_id": 1, "label": "coordination"}]})
-    deviation_id: int = Field(..., ge=1)
-    label: str
+    deviation_id: int = Field(..., ge=1, le=MAX_ID)
+    label: str = Field(..., max_length=100)
     who: str | None = Field(default=None, max_length=100)
+
+    @field_validator("label", "who")
+    @classmethod
+    def _valid_unicode(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return value if value is None else check_unicode(value, where=info.field_name or "value")
 
 
 class RetrainStatus(BaseModel):

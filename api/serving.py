@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import tempfile
 import threading
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 log = logging.getLogger(__name__)
+_TEMPORARY_PATH = re.compile(re.escape(tempfile.gettempdir()) + r"/piancha-[^/\s'\",]+(?:/[^/\s'\",:]+)*")
+STORED = "the stored corrections (/v1/labels)"
+"""How a retraining's errors name the layer of corrections stored through /v1/labels (a temporary CSV)."""
 
 
 class ModelHolder:
@@ -72,34 +76,75 @@ class RetrainJob:
     error: str | None = None
     folder: Path | None = None
     files: list[Path] = field(default_factory=list)
+    names: dict[Path, str] = field(default_factory=dict)
+    """Each stored upload's own file name, for error messages."""
+
+
+class QueueFullError(RuntimeError):
+    """One retraining is running and the queue behind it is full."""
 
 
 class RetrainJobs:
     """Runs one retraining at a time in a background thread and remembers each job's outcome.
 
     A job trains on the repository corpus, then the human corrections stored through /v1/labels,
-    then the uploaded files; later layers win where the same text is labelled twice.
+    then the uploaded files; later layers win where the same text is labelled twice. At most
+    `max_queued` jobs wait behind the running one; more are refused (QueueFullError).
     """
 
-    def __init__(self, holder: ModelHolder, corrections: Callable[[], pd.DataFrame] | None = None) -> None:
+    def __init__(
+        self, holder: ModelHolder, corrections: Callable[[], pd.DataFrame] | None = None, max_queued: int = 2
+    ) -> None:
         self.holder = holder
         self.corrections = corrections
+        self.max_queued = max_queued
         self.jobs: dict[str, RetrainJob] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="retrain")
         self._workdir = Path(tempfile.mkdtemp(prefix="piancha-retrain-"))
+        self._lock = threading.Lock()
+
+    def pending(self) -> int:
+        """Jobs queued or running."""
+        return sum(job.status in {"queued", "running"} for job in list(self.jobs.values()))
+
+    def busy_message(self) -> str:
+        """Why a job is refused when the queue is full."""
+        return (
+            f"retraining is busy: one job running and {self.max_queued} queued, the most allowed; try again "
+            "when one has finished (GET /v1/retrain/{job}) / 重新训练队列已满，请等待当前任务完成后再提交"
+        )
 
     def submit(self, uploads: list[tuple[str, bytes]], force: bool = False) -> RetrainJob:
         """Queue a retraining on the repository corpus plus the uploaded labelled files."""
-        job = RetrainJob(job=uuid.uuid4().hex[:12])
+        with self._lock:
+            if self.pending() >= 1 + self.max_queued:
+                raise QueueFullError(self.busy_message())
+            job = RetrainJob(job=uuid.uuid4().hex[:12])
+            self.jobs[job.job] = job
         job.folder = self._workdir / job.job
-        job.folder.mkdir()
-        for i, (name, content) in enumerate(uploads, start=1):
-            path = job.folder / f"{i}-{Path(name).name}"
-            path.write_bytes(content)
-            job.files.append(path)
-        self.jobs[job.job] = job
+        try:
+            job.folder.mkdir()
+            for i, (name, content) in enumerate(uploads, start=1):
+                path = job.folder / str(i) / Path(name).name  # one folder each: two uploads may share a name
+                path.parent.mkdir()
+                path.write_bytes(content)
+                job.files.append(path)
+                job.names[path] = name
+        except BaseException:  # a job that could not be written takes no place in the queue
+            del self.jobs[job.job]
+            shutil.rmtree(job.folder, ignore_errors=True)
+            raise
         self._executor.submit(self._run, job, force)
         return job
+
+    def _public(self, job: RetrainJob, message: str) -> str:
+        """An error message naming the uploads and the model directory as the user knows them, not server paths."""
+        for path, name in job.names.items():
+            message = message.replace(str(path), f"upload {name!r}")
+        message = _TEMPORARY_PATH.sub(
+            lambda m: STORED if m.group().endswith("stored-corrections.csv") else "<temporary file>", message
+        )
+        return message.replace(str(self.holder.root), "<model directory>")
 
     def _run(self, job: RetrainJob, force: bool) -> None:
         from nlp.corpus import retraining_corpus  # training's imports (pandas, sklearn.model_selection) are
@@ -120,7 +165,7 @@ class RetrainJobs:
             job.status = "done"
         except Exception as exc:  # a failed job reports why; the serving model is untouched
             log.exception("retrain job %s failed", job.job)
-            job.status, job.error = "failed", str(exc)
+            job.status, job.error = "failed", self._public(job, str(exc))
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

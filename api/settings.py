@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from nlp.paths import DATABASE_FILE, MODELS_DIR, SEED_DIR
@@ -25,7 +25,18 @@ class Settings(BaseSettings):
     abstain_threshold: float | None = Field(default=None, ge=0.0, le=1.0, description="Overrides the model's own")
     max_upload_bytes: int = 20 * 1024 * 1024
     max_batch: int = 1000
+    parse_time_limit: float = Field(default=60.0, gt=0, description="Seconds an uploaded form may take to be read")
+    parse_memory_mb: int = Field(default=2048, ge=256, description="Memory a reader of an upload may use, in MiB")
+    retrain_queue: int = Field(default=2, ge=0, description="Retrain jobs that may wait behind the running one")
     load_seed: bool = True
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _empty_key_is_no_key(cls, value: object) -> object:
+        """`PIANCHA_API_KEY=` (empty or blank) means no key, never a key that an empty header matches."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
 
 @lru_cache(maxsize=1)

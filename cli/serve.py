@@ -40,10 +40,8 @@ def prepare(settings: Settings) -> None:
             f"trained {result.version}: macro-F1 {head['macro_f1']:.3f}, accuracy {head['accuracy']:.3f} "
             f"({head['what']}, {head['n']} texts)"
         )
-    if not settings.load_seed:
-        return
-    with open_store(settings.database_url) as store:
-        if list_documents(store, limit=1):
+    with open_store(settings.database_url) as store:  # a database that cannot open stops here, in one line
+        if not settings.load_seed or list_documents(store, limit=1):
             return
         seeds = sorted(settings.seed_dir.glob("*.txt"))
         if not seeds:
@@ -64,13 +62,13 @@ def serve_command(
     """Start the HTTP service (OpenAPI at /docs, dashboard at /)."""
     settings = get_settings()
     settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
-    if settings.api_key is None and not _is_loopback(settings.host):
+    if not settings.api_key and not _is_loopback(settings.host):
         console.print(
             f"no PIANCHA_API_KEY is set: binding to 127.0.0.1 instead of {settings.host} "
             "(set a key to serve other machines) / 未设置 API 密钥，仅监听本机"
         )
         settings = settings.model_copy(update={"host": "127.0.0.1"})
-    elif settings.api_key is None:
+    elif not settings.api_key:
         console.print("no PIANCHA_API_KEY is set: write routes are open, serving on loopback only / 仅监听本机")
     prepare(settings)
     console.print(f"piancha at http://{settings.host}:{settings.port}/  (API docs /docs)")

@@ -21,3 +21,11 @@ class FormParseError(PianchaError, ValueError):
 
 class ModelError(PianchaError, RuntimeError):
     """No model is trained yet, or a model directory is unusable."""
+
+
+class FormTooLargeError(FormParseError):
+    """A file is beyond what the readers accept: zip members, uncompressed size, rows, cells or memory."""
+
+
+class ParseTimeoutError(FormParseError):
+    """A file was not read within the time allowed."""

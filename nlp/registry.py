@@ -23,9 +23,18 @@ METADATA_FILE = "metadata.json"
 REPORT_FILE = "report.md"
 
 
+MAX_VERSION_CHARS = 100
+"""Versions are named `YYYYMMDD-HHMMSS-<hash>`; a longer name is refused before it reaches the file system."""
+
+
 def _checked(version: str) -> str:
     """A version name that cannot point outside the model directory."""
-    if not version or "/" in version or "\\" in version or version.startswith("."):
+    if len(version) > MAX_VERSION_CHARS:
+        raise ModelError(
+            f"invalid model version {version[:40]!r}… ({len(version)} characters, at most {MAX_VERSION_CHARS}) "
+            "/ 无效的模型版本（名称过长）"
+        )
+    if not version or "/" in version or "\\" in version or "\x00" in version or version.startswith("."):
         raise ModelError(f"invalid model version {version!r} / 无效的模型版本")
     return version
 
@@ -58,7 +67,7 @@ def activate(version: str, root: Path | None = None) -> None:
     """Point `models/current` at a version atomically."""
     root = root or MODELS_DIR
     if not (root / _checked(version) / MODEL_FILE).is_file():
-        raise ModelError(f"no model version {version!r} in {root} / 模型版本不存在")
+        raise ModelError(f"no model version {version!r} / 模型版本不存在")
     tmp = root / f".{CURRENT}.{os.getpid()}"
     if tmp.is_symlink():
         tmp.unlink()

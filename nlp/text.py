@@ -11,7 +11,7 @@ from nlp.errors import TextError
 MAX_TEXT_CHARS = 2000
 """The column limit of production fiscal systems; longer texts are refused, not cut."""
 
-_CJK = r"\u3400-\u9fff\uf900-\ufaff"
+_CJK = r"\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _CJK_PUNCT = "，。；：？！、（）“”‘’《》【】…—"
 _WRAP_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}])\s+|\s+(?=[{_CJK}{_CJK_PUNCT}])")
 _SPACES = re.compile(r"\s+")

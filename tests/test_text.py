@@ -78,6 +78,15 @@ def test_empty_or_punctuation_only_text_is_refused(bad):
         check_text(bad)
 
 
+@pytest.mark.parametrize("text", ["𠀀", "𪚥𪚥", "\U0002b740", "\U0002f800", "\U0003134a", "㐀"])
+def test_text_in_cjk_extensions_b_to_g_is_content_not_punctuation(text):
+    assert check_text(text) == text
+
+
+def test_wraps_between_extension_b_characters_are_joined():
+    assert normalise("𠀀𠀁\n𡈼𪚥") == "𠀀𠀁𡈼𪚥"
+
+
 def test_text_over_the_column_limit_is_refused_not_truncated():
     with pytest.raises(TextError, match=f"2001 characters, more than the limit of {MAX_TEXT_CHARS}"):
         check_text("由" * 2001)

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile, status
+from fastapi import Path as PathParam
 
-from api.deps import get_model, get_settings_dep, get_store, require_api_key
+from api.deps import get_model, get_settings_dep, get_store, require_api_key, upload_name
+from api.schemas import MAX_ID
 from api.settings import Settings
 from nlp.inference import CauseModel
 from nlp.store import Store, get_document, ingest_file, list_documents
@@ -25,7 +27,7 @@ def upload(
     settings: Settings = Depends(get_settings_dep),
 ) -> dict[str, Any]:
     """Parse, classify and store the file; the same file again returns the stored document (`duplicate`)."""
-    name = Path(file.filename or "upload").name
+    name = upload_name(file.filename)
     suffix = Path(name).suffix.lower()
     if suffix not in FORM_FILE_TYPES:
         raise HTTPException(
@@ -38,7 +40,14 @@ def upload(
             status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             f"{name}: larger than the limit of {settings.max_upload_bytes} bytes / 文件超过大小上限",
         )
-    result = ingest_file(store, data, model, file_name=name)
+    result = ingest_file(
+        store,
+        data,
+        model,
+        file_name=name,
+        time_limit=settings.parse_time_limit,
+        memory_mb=settings.parse_memory_mb,
+    )
     detail = asdict(get_document(store, result.document_id))
     detail["duplicate"] = not result.created
     detail["warnings"] = result.warnings if result.created else [*result.warnings, *detail["warnings"]]
@@ -47,11 +56,13 @@ def upload(
 
 @router.get("", summary="Stored documents, newest first")
 def documents(
-    limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0), store: Store = Depends(get_store)
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=MAX_ID),
+    store: Store = Depends(get_store),
 ) -> list[dict[str, Any]]:
     return [asdict(d) for d in list_documents(store, limit=limit, offset=offset)]
 
 
 @router.get("/{document_id}", summary="One stored document with its forms and classified deviations")
-def document(document_id: int, store: Store = Depends(get_store)) -> dict[str, Any]:
+def document(document_id: int = PathParam(..., ge=1, le=MAX_ID), store: Store = Depends(get_store)) -> dict[str, Any]:
     return asdict(get_document(store, document_id))

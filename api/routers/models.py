@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile, status
 
-from api.deps import get_holder, get_jobs, get_settings_dep, require_api_key
+from api.deps import get_holder, get_jobs, get_settings_dep, require_api_key, upload_name
 from api.schemas import ModelInfo, RetrainStatus
-from api.serving import ModelHolder, RetrainJob, RetrainJobs
+from api.serving import ModelHolder, QueueFullError, RetrainJob, RetrainJobs
 from api.settings import Settings
 from nlp.errors import ModelError
+from nlp.forms.excel_reader import check_workbook
 from nlp.registry import list_versions, read_metadata
 
 router = APIRouter(tags=["models"])
@@ -74,9 +76,11 @@ async def retrain(
     jobs: RetrainJobs = Depends(get_jobs),
     settings: Settings = Depends(get_settings_dep),
 ) -> RetrainStatus:
+    if jobs.pending() >= 1 + jobs.max_queued:  # refused before the uploads are read
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, jobs.busy_message(), headers={"Retry-After": "60"})
     uploads = []
     for f in files:
-        name = f.filename or "upload"
+        name = upload_name(f.filename, field="files")
         suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if suffix not in LABEL_FILE_TYPES:
             raise HTTPException(
@@ -89,8 +93,13 @@ async def retrain(
                 status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
                 f"{name}: larger than {settings.max_upload_bytes} bytes / 文件过大",
             )
+        if suffix == ".xlsx":  # read later by the training thread: a zip bomb is refused now (413)
+            check_workbook(Path(name), content)
         uploads.append((name, content))
-    return _status(jobs.submit(uploads, force=force))
+    try:
+        return _status(jobs.submit(uploads, force=force))
+    except QueueFullError as exc:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc), headers={"Retry-After": "60"}) from None
 
 
 @router.get("/v1/retrain/{job}", response_model=RetrainStatus, summary="A retraining job's status and outcome")

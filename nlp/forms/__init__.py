@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+import tempfile
 from pathlib import Path
 
-from nlp.errors import FormParseError
+from nlp.errors import FormParseError, PianchaError
 from nlp.forms.checks import audit
 from nlp.forms.records import Budget, Deviation, Form, Indicator
 from nlp.forms.text_reader import read_text
@@ -22,9 +23,11 @@ TEXT_SUFFIXES = {".txt", ".text"}
 PDF_SUFFIXES = {".pdf"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 _PATH_LIKE = re.compile(r"^[^\n]{1,255}\.[A-Za-z0-9]{1,5}$")
+MAX_NAME_BYTES = 255
+"""The longest file name most file systems store (NAME_MAX): an upload is read under its own name."""
 
 __all__ = [
-    "Budget", "Deviation", "Form", "FormParseError", "Indicator", "parse_forms", "read_file",
+    "Budget", "Deviation", "Form", "FormParseError", "Indicator", "parse_forms", "read_file", "read_upload",
 ]
 
 
@@ -108,3 +111,28 @@ def parse_forms(path_or_text: str | os.PathLike[str]) -> list[Form]:
         for warning in form.warnings:
             log.info("%s: %s: %s", form.source, form.project, warning)
     return forms
+
+
+def read_upload(data: bytes, file_name: str) -> list[Form]:
+    """The forms of a file's bytes (an upload), read from a temporary file of the same name.
+
+    Errors name the upload, never the temporary folder; a name the file system cannot hold (NUL, over 255
+    bytes) is refused naming it."""
+    name = Path(file_name).name
+    size = len(name.encode("utf-8", "surrogatepass"))
+    if "\x00" in name or not 0 < size <= MAX_NAME_BYTES or name in {".", ".."}:
+        shown = repr(name[:60]) + ("…" if len(name) > 60 else "")
+        raise FormParseError(
+            f"file name {shown}: {size} bytes{' with a NUL character' if chr(0) in name else ''}; a file name "
+            f"needs 1 to {MAX_NAME_BYTES} bytes and no NUL / 文件名无效（为空、过长或含空字符）"
+        )
+    with tempfile.TemporaryDirectory(prefix="piancha-upload-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        try:
+            return parse_forms(path)
+        except PianchaError:
+            raise
+        except Exception as exc:  # a reader bug must still name the file (never the server's folder)
+            reason = str(exc).replace(str(path), file_name).replace(tmp, "")
+            raise FormParseError(f"{file_name}: cannot be read as 自评表: {reason} / 无法解析文件") from exc

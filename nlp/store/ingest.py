@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -16,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from nlp.errors import FormParseError, PianchaError, TextError
+from nlp.errors import FormParseError, TextError
 from nlp.forms.records import Form
 from nlp.store.errors import StoreError
 from nlp.store.models import DeviationRow, DocumentRow, FormRow, IndicatorRow, ModelVersionRow
@@ -312,19 +311,18 @@ def ingest_forms(
     return IngestResult(document_id, file_name, sha256, True, len(forms), deviations, warnings)
 
 
-def _parse(data: bytes, file_name: str) -> list[Form]:
-    """The forms of a file's bytes, parsed by nlp.forms (by way of a temporary file of the same suffix)."""
-    from nlp.forms import parse_forms  # the forms reader; resolved at call time so tests can stand in for it
+def _parse(data: bytes, file_name: str, time_limit: float | None = None, memory_mb: int | None = None) -> list[Form]:
+    """The forms of a file's bytes, parsed by nlp.forms (in a child process when there is a time limit)."""
+    import nlp.forms  # the forms reader; resolved at call time so tests can stand in for it
 
-    with tempfile.TemporaryDirectory(prefix="piancha-ingest-") as tmp:
-        path = Path(tmp) / Path(file_name).name
-        path.write_bytes(data)
-        try:
-            forms = parse_forms(path)
-        except PianchaError:
-            raise
-        except Exception as exc:  # a reader bug must still name the file and leave nothing behind
-            raise FormParseError(f"{file_name}: cannot be read as 自评表: {exc} / 无法解析文件") from exc
+    if time_limit is None:
+        forms = nlp.forms.read_upload(data, file_name)
+    else:
+        from nlp.forms.isolated import run_isolated
+
+        forms = run_isolated(
+            nlp.forms.read_upload, data, file_name, what=file_name, time_limit=time_limit, memory_mb=memory_mb
+        )
     if not forms:
         raise FormParseError(f"{file_name}: no 项目支出绩效自评表 found / 未找到自评表")
     for form in forms:
@@ -338,8 +336,14 @@ def ingest_file(
     model: CauseModel,
     *,
     file_name: str | None = None,
+    time_limit: float | None = None,
+    memory_mb: int | None = None,
 ) -> IngestResult:
-    """Parse, classify and store one file (a path, or uploaded bytes and their name); the same bytes again: no-op."""
+    """Parse, classify and store one file (a path, or uploaded bytes and their name); the same bytes again: no-op.
+
+    With a `time_limit` (seconds) the file is read in a child process that is stopped after that long, and
+    that may use at most `memory_mb` MiB (nlp.forms.isolated): what a server does with uploads.
+    """
     if isinstance(source, bytes):
         if not file_name:
             raise StoreError("uploaded bytes need a file name / 上传内容需要文件名")
@@ -354,7 +358,7 @@ def ingest_file(
     if existing is not None:
         log.info("%s", existing.warnings[0])
         return existing
-    forms = _parse(data, file_name)
+    forms = _parse(data, file_name, time_limit, memory_mb)
     return ingest_forms(store, forms, model, file_name=file_name, sha256=sha256, size_bytes=len(data))
 
 

@@ -87,7 +87,15 @@ def _engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True)
+        try:
+            return create_engine(parsed, pool_pre_ping=True)
+        except ImportError as exc:  # the driver is an extra: pip install -e '.[postgres]'
+            driver = parsed.get_driver_name()
+            raise StoreError(
+                f"{parsed.render_as_string(hide_password=True)}: the PostgreSQL driver {driver!r} is not installed "
+                f"({exc}); install it with pip install -e '.[postgres]' and use postgresql+psycopg:// URLs "
+                "/ 未安装 PostgreSQL 驱动"
+            ) from None
     raise StoreError(f"unsupported database {parsed.get_backend_name()!r} in {url!r}; use sqlite or postgresql")
 
 

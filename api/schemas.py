@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from nlp.errors import TextError
-from nlp.text import MAX_TEXT_CHARS, check_text
+from nlp.text import MAX_TEXT_CHARS, check_text, check_unicode
 
 EXAMPLE_TEXT = (
     "由于工程复杂，需补充完成地质勘探报告和施工图设计，因此项目于12月才完成工程招标。后续计划于2024年正式开工。"
@@ -16,20 +15,6 @@ EXAMPLE_TEXT = (
 MAX_BATCH = 1000
 MAX_ID = 2**63 - 1
 """The largest id a database row can have (a signed 64-bit integer in SQLite and PostgreSQL)."""
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def check_unicode(value: str, *, where: str) -> str:
-    """The value if it is valid Unicode; a lone surrogate (JSON `"\\ud800"`) is refused, naming `where`."""
-    bad = _SURROGATE.search(value)
-    if bad is not None:
-        raise ValueError(
-            f"{where}: lone surrogate U+{ord(bad.group()):04X} at character {bad.start()}, not valid Unicode text "
-            "/ 含有无效的Unicode字符（孤立代理项）"
-        )
-    return value
-
-
 class ClassifyRequest(BaseModel):
     """One deviation text."""
 

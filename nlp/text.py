@@ -86,6 +86,21 @@ def normalise(text: str) -> str:
     return _WRAP_BETWEEN_CJK.sub("", text)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_unicode(value: str, *, where: str) -> str:
+    """The value if it is valid Unicode; a lone surrogate (JSON `"\\ud800"`, a broken byte on a command line) is a
+    TextError naming `where`."""
+    bad = _SURROGATE.search(value)
+    if bad is not None:
+        raise TextError(
+            f"{where}: lone surrogate U+{ord(bad.group()):04X} at character {bad.start()}, not valid Unicode text "
+            "/ 含有无效的Unicode字符（孤立代理项）"
+        )
+    return value
+
+
 def check_text(text: object, *, where: str = "text") -> str:
     """Return the text if it can be classified, else raise TextError naming `where`."""
     if not isinstance(text, str):
@@ -97,7 +112,7 @@ def check_text(text: object, *, where: str = "text") -> str:
         )
     if not CONTENT.search(text):
         raise TextError(f"{where}: text is empty or only whitespace/punctuation / 文本为空或仅含空白、标点")
-    return text
+    return check_unicode(text, where=where)
 
 
 def split_cause_measure(text: str) -> SplitText:

@@ -107,3 +107,9 @@ def test_classify_file_of_unsupported_type_exits_2(cli_env, tmp_path):
     src.write_bytes(b"PK")
     result = runner.invoke(app, ["classify", "--input", str(src), "--output", str(tmp_path / "o.csv")])
     assert result.exit_code == 2 and "unsupported table type '.docx'" in result.output
+
+
+def test_a_broken_byte_on_the_command_line_is_an_error_line_not_a_traceback(cli_env):
+    result = runner.invoke(app, ["classify", "\udcff系统故障"])  # how Python passes the byte 0xFF of a non-UTF-8 argv
+    assert result.exit_code == 2, result.output
+    assert "lone surrogate U+DCFF" in result.output and "Traceback" not in result.output

@@ -37,7 +37,7 @@ def upload(
     data = file.file.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:
         raise HTTPException(
-            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            413,
             f"{name}: larger than the limit of {settings.max_upload_bytes} bytes / 文件超过大小上限",
         )
     result = ingest_file(

@@ -90,7 +90,7 @@ async def retrain(
         content = await f.read(settings.max_upload_bytes + 1)
         if len(content) > settings.max_upload_bytes:
             raise HTTPException(
-                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                413,
                 f"{name}: larger than {settings.max_upload_bytes} bytes / 文件过大",
             )
         if suffix == ".xlsx":  # read later by the training thread: a zip bomb is refused now (413)

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 
 import httpx
 import pytest
 
 from tests.api.conftest import API_KEY
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.servers import serving
 
 
 @pytest.fixture(scope="module")
 def server(api_model_root, seed_file, tmp_path_factory):
-    port = _free_port()
     env = {
         **os.environ,
         "PIANCHA_MODEL_DIR": str(api_model_root),
@@ -30,28 +20,8 @@ def server(api_model_root, seed_file, tmp_path_factory):
         "PIANCHA_SEED_DIR": str(seed_file.parent),
         "PIANCHA_API_KEY": API_KEY,
     }
-    log = tmp_path_factory.mktemp("server-log") / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cli", "serve", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    base = f"http://127.0.0.1:{port}"
-    started = time.monotonic()
-    try:
-        while time.monotonic() - started < 120:
-            if process.poll() is not None:
-                raise AssertionError(f"server exited: {log.read_text()}")
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            raise AssertionError(f"server not ready in 120 s: {log.read_text()}")
+    with serving(env, tmp_path_factory.mktemp("server-log") / "serve.log") as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_served_over_http_classify_seed_loaded_upload_and_stats(server, seed_file):

@@ -147,8 +147,14 @@ def measure_heavy(corpus: pd.DataFrame, ratio: float = MEASURE_RATIO) -> pd.Data
         else:
             continue
         rows.append(
-            {"text": text, "label": label, "cause": split.cause, "measure": split.measure, "origin": origin,
-             "note": note}
+            {
+                "text": text,
+                "label": label,
+                "cause": split.cause,
+                "measure": split.measure,
+                "origin": origin,
+                "note": note,
+            }
         )
     return pd.DataFrame(rows, columns=MEASURE_COLUMNS)
 

@@ -366,8 +366,7 @@ class CauseModel:
                     confidence=round(best, 4),
                     abstained=abstained,
                     ranking=[
-                        Ranked(self.classes_[k], self._names[self.classes_[k]], round(probs[k], 4))
-                        for k in order[:top]
+                        Ranked(self.classes_[k], self._names[self.classes_[k]], round(probs[k], 4)) for k in order[:top]
                     ],
                     cause_text=split.cause,
                     measure_text=split.measure,

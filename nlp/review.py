@@ -52,7 +52,6 @@ def stored_texts(store: Store, department: str | None = None) -> pd.DataFrame:
     """Stored deviations that carry no human correction, with their project, indicator and department."""
     import pandas as pd
 
-
     query = (
         select(
             DeviationRow.id,
@@ -101,7 +100,6 @@ def read_texts(path: Path, text_column: str = "text", department: str | None = N
 
     from nlp.corpus import read_tables
 
-
     path = Path(path)
     if not path.is_file():
         raise PianchaError(f"{path}: no such file / 文件不存在")
@@ -139,7 +137,6 @@ def _joined(values: pd.Series) -> str:
 def review_queue(model: CauseModel, texts: pd.DataFrame, limit: int | None = DEFAULT_LIMIT) -> pd.DataFrame:
     """The `limit` distinct texts the model is least sure of: abstained first, then the smallest top-2 margin."""
     import pandas as pd
-
 
     if limit is not None and limit < 1:
         raise PianchaError(f"--limit must be at least 1, not {limit} / 数量至少为1")
@@ -264,7 +261,6 @@ def write_queue_notebook(
 def count_reviewed(path: Path) -> tuple[int, int]:
     """(rows marked reviewed, all rows) of a labelled file; a table without a `reviewed` column counts whole."""
     from nlp.corpus import REVIEWED_MARKS, read_tables
-
 
     reviewed = total = 0
     for table in read_tables(Path(path)):

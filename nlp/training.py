@@ -360,7 +360,7 @@ def apply_temperature(pipeline: Any, temperature: float | None) -> None:
     classifier.intercept_ = classifier.intercept_ / temperature
 
 
-HEADLINE_ZH = "训练时未见过该部门：在真实表单文本上的成绩（训练集不含该部门，仅用其文本评分）"
+HEADLINE_ZH = "训练集不含该部门，在其真实文本上评分"
 
 
 def headline(metrics: dict[str, Any], threshold: float) -> dict[str, Any]:
@@ -375,7 +375,7 @@ def headline(metrics: dict[str, Any], threshold: float) -> dict[str, Any]:
             if part == "real"
             else "trained without each authored group of sectors, scored on it (no real texts in the corpus)"
         ),
-        "what_zh": HEADLINE_ZH if part == "real" else "训练时未见过该组行业：按行业组留出评估（语料中无真实表单文本）",
+        "what_zh": HEADLINE_ZH if part == "real" else "训练集不含该组行业，在其编写文本上评分（无真实文本）",
         "n": figures["n"],
         "macro_f1": figures["macro_f1"],
         "accuracy": figures["accuracy"],

@@ -43,7 +43,7 @@ def test_headline_is_real_texts_of_a_department_never_seen_in_training(trained, 
     assert head["evaluation"] == "transfer.real" and head["n"] == len(seed) == transfer["real"]["n"]
     assert transfer["real"]["departments"] == ["seed:1.0-label-seed-forms.ipynb"]
     assert head["macro_f1"] == transfer["real"]["macro_f1"] and head["accuracy"] == transfer["real"]["accuracy"]
-    assert "未见过该部门" in head["what_zh"]
+    assert "不含该部门" in head["what_zh"]
 
 
 def test_seed_transfer_stays_at_its_measured_level(trained):

@@ -1,9 +1,10 @@
 """Readers that turn a 项目支出绩效自评表 (PDF-extracted text, PDF, Excel) into records.
 
-    >>> from nlp.forms import parse_forms
-    >>> forms = parse_forms("seed.txt")          # or a .pdf / .xlsx path, or the text itself
-    >>> forms[0].deviations[0].indicator
+>>> from nlp.forms import parse_forms
+>>> forms = parse_forms("seed.txt")          # or a .pdf / .xlsx path, or the text itself
+>>> forms[0].deviations[0].indicator
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,7 +28,14 @@ MAX_NAME_BYTES = 255
 """The longest file name most file systems store (NAME_MAX): an upload is read under its own name."""
 
 __all__ = [
-    "Budget", "Deviation", "Form", "FormParseError", "Indicator", "parse_forms", "read_file", "read_upload",
+    "Budget",
+    "Deviation",
+    "Form",
+    "FormParseError",
+    "Indicator",
+    "parse_forms",
+    "read_file",
+    "read_upload",
 ]
 
 
@@ -91,8 +99,7 @@ def read_file(path: Path) -> list[Form]:
         return read_excel(path)
     hint = " (save .xls as .xlsx / 请另存为.xlsx)" if suffix == ".xls" else ""
     raise FormParseError(
-        f"{path.name}: unsupported file type {suffix or '(none)'}{hint}; use .txt, .pdf or .xlsx "
-        f"/ 不支持的文件类型"
+        f"{path.name}: unsupported file type {suffix or '(none)'}{hint}; use .txt, .pdf or .xlsx / 不支持的文件类型"
     )
 
 

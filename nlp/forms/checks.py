@@ -1,4 +1,5 @@
 """The checks auditors apply to a form, reported as warnings (never failures)."""
+
 from __future__ import annotations
 
 from nlp.forms.records import Form

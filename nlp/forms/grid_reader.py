@@ -1,4 +1,5 @@
 """Reading forms from a grid of cells (PDF ruled tables, Excel sheets) in the template layout."""
+
 from __future__ import annotations
 
 import re
@@ -11,8 +12,14 @@ from nlp.forms.records import Budget, Deviation, Form, Indicator
 Grid = list[list[str | None]]
 
 _INDICATOR_KEYS = {
-    "一级指标": "level1", "二级指标": "level2", "三级指标": "name", "年度指标值": "target",
-    "实际完成值": "actual", "分值": "weight", "得分": "score", "偏差原因": "deviation",
+    "一级指标": "level1",
+    "二级指标": "level2",
+    "三级指标": "name",
+    "年度指标值": "target",
+    "实际完成值": "actual",
+    "分值": "weight",
+    "得分": "score",
+    "偏差原因": "deviation",
 }
 _YEAR = re.compile(r"(\d{4})\s*年度")
 
@@ -48,10 +55,10 @@ def split_grid(grid: Grid) -> list[Grid]:
 def _value_after(row: list[str | None], label: str) -> str | None:
     for idx, cell in enumerate(row):
         if cell and cell.startswith(label):
-            inline = cell[len(label):].strip(" ：:")
+            inline = cell[len(label) :].strip(" ：:")
             if inline:
                 return inline
-            for other in row[idx + 1:]:
+            for other in row[idx + 1 :]:
                 if other and other != cell:
                     return other
     return None
@@ -119,9 +126,7 @@ def read_grid(grid: Grid, source: str, number: int) -> Form:
             grade = _value_after(row, "评分等级") or grade
             continue
         if ind_cols and "name" in ind_cols:
-            values = {
-                key: (row[idx] if idx < len(row) else None) for key, idx in ind_cols.items()
-            }
+            values = {key: (row[idx] if idx < len(row) else None) for key, idx in ind_cols.items()}
             for key in ("level1", "level2", "deviation"):
                 if values.get(key) is None and key in ind_cols:
                     values[key] = above.get(key)
@@ -131,9 +136,13 @@ def read_grid(grid: Grid, source: str, number: int) -> Form:
             if not name:
                 continue
             indicator = Indicator(
-                level1=values.get("level1"), level2=values.get("level2"), name=name,
-                target=values.get("target"), actual=values.get("actual"),
-                weight=parse_number(values.get("weight")), score=parse_number(values.get("score")),
+                level1=values.get("level1"),
+                level2=values.get("level2"),
+                name=name,
+                target=values.get("target"),
+                actual=values.get("actual"),
+                weight=parse_number(values.get("weight")),
+                score=parse_number(values.get("score")),
             )
             indicators.append(indicator)
             text = values.get("deviation")
@@ -141,19 +150,37 @@ def read_grid(grid: Grid, source: str, number: int) -> Form:
                 lost = None
                 if indicator.weight is not None and indicator.score is not None:
                     lost = round(indicator.weight - indicator.score, 4)
-                deviations.append(Deviation(
-                    indicator=name, text=text, level1=indicator.level1, level2=indicator.level2,
-                    points_lost=lost, placed_by="same row",
-                ))
+                deviations.append(
+                    Deviation(
+                        indicator=name,
+                        text=text,
+                        level1=indicator.level1,
+                        level2=indicator.level2,
+                        points_lost=lost,
+                        placed_by="same row",
+                    )
+                )
     require_parts(
-        where, project, budget.full_year is not None or budget.initial is not None,
-        bool(indicators), total,
+        where,
+        project,
+        budget.full_year is not None or budget.initial is not None,
+        bool(indicators),
+        total,
     )
     assert project is not None and total is not None
     return Form(
-        project=project, department=department, unit=unit, year=year, budget=budget,
-        overall_target=target, overall_actual=actual, indicators=indicators,
-        deviations=deviations, total_score=total, grade=grade, source=source,
+        project=project,
+        department=department,
+        unit=unit,
+        year=year,
+        budget=budget,
+        overall_target=target,
+        overall_actual=actual,
+        indicators=indicators,
+        deviations=deviations,
+        total_score=total,
+        grade=grade,
+        source=source,
     )
 
 

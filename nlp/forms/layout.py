@@ -1,4 +1,5 @@
 """Vocabulary of the 自评表 template shared by the readers: labels, headers, value-row patterns."""
+
 from __future__ import annotations
 
 import re
@@ -7,16 +8,27 @@ from nlp.errors import FormParseError
 
 LEVEL1_LABELS = ("产出指标", "效益指标", "满意度指标")
 LEVEL2_LABELS = (
-    "数量指标", "质量指标", "时效指标", "成本指标",
-    "经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标",
+    "数量指标",
+    "质量指标",
+    "时效指标",
+    "成本指标",
+    "经济效益指标",
+    "社会效益指标",
+    "生态效益指标",
+    "可持续影响指标",
     "服务对象满意度指标",
 )
 ALL_LABELS = tuple(sorted(set(LEVEL1_LABELS + LEVEL2_LABELS), key=len, reverse=True))
 
 # Budget header cell → Budget attribute.
 BUDGET_KEYS = {
-    "年初预算数": "initial", "全年预算数": "full_year", "全年执行数": "executed",
-    "分值": "weight", "分数": "weight", "执行率": "execution_rate", "得分": "score",
+    "年初预算数": "initial",
+    "全年预算数": "full_year",
+    "全年执行数": "executed",
+    "分值": "weight",
+    "分数": "weight",
+    "执行率": "execution_rate",
+    "得分": "score",
 }
 TERMINAL = "。！？!?"
 DEV_PUNCT = set("，。；：！？,;")
@@ -27,9 +39,7 @@ DEV_MARKERS = re.compile(
 )
 COMPARATORS = "=≥≤<>≠＝＜＞"
 ACHIEVEMENT = re.compile(r"(?:部分|基本|未|没有)?达成(?:指标|目标|预期)")
-QUANT_WITH_UNIT = re.compile(
-    r"^(?P<t>[=≥≤<>≠＝＜＞]+[^()（）]*[(（][^()（）]*[)）])(?P<a>.+)$"
-)
+QUANT_WITH_UNIT = re.compile(r"^(?P<t>[=≥≤<>≠＝＜＞]+[^()（）]*[(（][^()（）]*[)）])(?P<a>.+)$")
 QUANT_BARE = re.compile(r"^(?P<t>[=≥≤<>≠＝＜＞]+[\d.,]+%?)(?P<a>.+)$")
 
 
@@ -76,7 +86,7 @@ def strip_leading_labels(text: str) -> tuple[str, str | None, str | None]:
         for label, pattern in _LABEL_PATTERNS.items():
             match = pattern.match(stripped)
             if match:
-                text = stripped[match.end():]
+                text = stripped[match.end() :]
                 if label in LEVEL1_LABELS:
                     level1 = label
                 else:
@@ -102,16 +112,14 @@ def split_target_actual(spaced: str) -> tuple[str, str] | None:
                 return match.group("t"), match.group("a")
         return None
     if achievement and achievement.start() > 0:
-        return flat[: achievement.start()], flat[achievement.start():]
+        return flat[: achievement.start()], flat[achievement.start() :]
     tokens = spaced.split()
     if len(tokens) == 2 and any(ch.isdigit() for ch in tokens[1]):
         return tokens[0], tokens[1]
     return None
 
 
-def require_parts(
-    where: str, project: str | None, has_budget: bool, has_indicators: bool, total: float | None
-) -> None:
+def require_parts(where: str, project: str | None, has_budget: bool, has_indicators: bool, total: float | None) -> None:
     """Raise FormParseError naming the first part a form cannot do without."""
     if not project:
         raise FormParseError(f"{where}: no 项目名称 found / 未找到项目名称")

@@ -1,4 +1,5 @@
 """Reading the numbers of a form: "1,372.00" → 1372.0, "=100.00(%)" → 100.0, "-" → None."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Reading forms from PDF: ruled tables through pdfplumber, otherwise the text-box reader."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """The records a 项目支出绩效自评表 turns into: form, budget, indicators, deviations."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field

@@ -8,6 +8,7 @@ indicator name ("name⏎text…") or follows the name's box; its last line is of
 box of its own. The reader rebuilds those pieces and ties a value row to a name only
 where the page leaves no doubt.
 """
+
 from __future__ import annotations
 
 import logging
@@ -174,8 +175,10 @@ class _FormParser:
             if block.page != self.blocks[i].page:
                 return None
             match = _ROW_END.match(block.lines[-1])
-            if j > i and not (match and len(block.lines) == 1) and (
-                self._structural(block) or is_label_text(block.flat)
+            if (
+                j > i
+                and not (match and len(block.lines) == 1)
+                and (self._structural(block) or is_label_text(block.flat))
             ):
                 return None
             if not match:
@@ -188,9 +191,13 @@ class _FormParser:
             if split is None:
                 return None
             indicator = Indicator(
-                level1=None, level2=level2, name="",
-                target=split[0], actual=split[1],
-                weight=float(match.group(2)), score=float(match.group(3)),
+                level1=None,
+                level2=level2,
+                name="",
+                target=split[0],
+                actual=split[1],
+                weight=float(match.group(2)),
+                score=float(match.group(3)),
             )
             return _Row(indicator, block.page), j + 1
         return None
@@ -199,9 +206,25 @@ class _FormParser:
     def _structural(self, block: Block) -> bool:
         flat = block.flat
         return bool(
-            flat.startswith(("年初预算数", "年度资金总额", "其中", "上年结转资金", "其他资金",
-                             "一级指标", "项目名称", "主管部门", "预期目标", "项目资金",
-                             "全年执行数", "三级指标", "评分等级", "年度总体目标", "绩效指标"))
+            flat.startswith(
+                (
+                    "年初预算数",
+                    "年度资金总额",
+                    "其中",
+                    "上年结转资金",
+                    "其他资金",
+                    "一级指标",
+                    "项目名称",
+                    "主管部门",
+                    "预期目标",
+                    "项目资金",
+                    "全年执行数",
+                    "三级指标",
+                    "评分等级",
+                    "年度总体目标",
+                    "绩效指标",
+                )
+            )
             or ("绩效自评表" in flat and len(flat) < 40)
             or flat == "总分"
             or _TOTAL.match(block.spaced)
@@ -213,8 +236,7 @@ class _FormParser:
         flat, spaced = block.flat, block.spaced
         if flat.startswith("年初预算数"):
             self.budget_header = [
-                key for token in spaced.split() for word, key in BUDGET_KEYS.items()
-                if token.startswith(word)
+                key for token in spaced.split() for word, key in BUDGET_KEYS.items() if token.startswith(word)
             ]
         elif flat.startswith("年度资金总额"):
             self._budget_line(spaced)
@@ -230,7 +252,7 @@ class _FormParser:
             if match:
                 self.year = int(match.group(1) or match.group(2))
         elif flat.startswith("评分等级"):
-            self.grade = flat[len("评分等级"):] or None
+            self.grade = flat[len("评分等级") :] or None
         elif _TOTAL.match(spaced):
             match = _TOTAL.match(spaced)
             assert match is not None
@@ -388,13 +410,9 @@ class _FormParser:
                 if dev.page != page or dev.owner is not None:
                     continue
                 owned = {d.owner for d in self.devs if d.owner is not None}
-                free = [
-                    idx for idx, n in enumerate(self.names)
-                    if n.page == page and idx not in owned and n.lost != 0
-                ]
+                free = [idx for idx, n in enumerate(self.names) if n.page == page and idx not in owned and n.lost != 0]
                 fitting = [
-                    idx for idx in free
-                    if any(_fits(_name_kind(self.names[idx].name), kind) for kind in open_rows)
+                    idx for idx in free if any(_fits(_name_kind(self.names[idx].name), kind) for kind in open_rows)
                 ]
                 candidates = fitting or free
                 best = _most_similar(dev.text, [self.names[idx].name for idx in candidates])
@@ -413,9 +431,11 @@ class _FormParser:
 
     def _finish(self) -> Form:
         require_parts(
-            f"{self.source}: form {self.number}", self.project,
+            f"{self.source}: form {self.number}",
+            self.project,
             self.budget.full_year is not None or self.budget.initial is not None,
-            bool(self.names), self.total,
+            bool(self.names),
+            self.total,
         )
         assert self.project is not None and self.total is not None
         if self.exec_pairs and self.budget.executed is None:
@@ -426,12 +446,17 @@ class _FormParser:
         indicators = []
         for name in self.names:
             row = name.row
-            indicators.append(Indicator(
-                level1=row.level1 if row else None, level2=row.level2 if row else None,
-                name=name.name,
-                target=row.target if row else None, actual=row.actual if row else None,
-                weight=row.weight if row else None, score=row.score if row else None,
-            ))
+            indicators.append(
+                Indicator(
+                    level1=row.level1 if row else None,
+                    level2=row.level2 if row else None,
+                    name=name.name,
+                    target=row.target if row else None,
+                    actual=row.actual if row else None,
+                    weight=row.weight if row else None,
+                    score=row.score if row else None,
+                )
+            )
         deviations: list[Deviation] = []
         seen: set[tuple[str, str]] = set()
         for dev in sorted(self.devs, key=lambda d: (d.owner is None, d.owner or 0)):
@@ -442,17 +467,28 @@ class _FormParser:
             if key in seen:
                 continue
             seen.add(key)
-            deviations.append(Deviation(
-                indicator=name.name, text=dev.text, points_lost=name.lost, placed_by=dev.placed_by,
-            ))
+            deviations.append(
+                Deviation(
+                    indicator=name.name,
+                    text=dev.text,
+                    points_lost=name.lost,
+                    placed_by=dev.placed_by,
+                )
+            )
         return Form(
-            project=self.project, department=self.department, unit=self.unit, year=self.year,
+            project=self.project,
+            department=self.department,
+            unit=self.unit,
+            year=self.year,
             budget=self.budget,
             overall_target=join_wrapped(self.target) or None,
             overall_actual=join_wrapped(self.actual) or None,
-            indicators=indicators, deviations=deviations,
-            total_score=self.total, grade=self.grade,
-            warnings=self.warnings, source=self.source,
+            indicators=indicators,
+            deviations=deviations,
+            total_score=self.total,
+            grade=self.grade,
+            warnings=self.warnings,
+            source=self.source,
             value_rows=[r.indicator for r in self.rows],
         )
 
@@ -492,7 +528,7 @@ def _consume(open_rows: list[str], name_kind: str) -> None:
 
 
 def _bigrams(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1)}
+    return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
 def _most_similar(text: str, names: list[str]) -> int | None:

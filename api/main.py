@@ -70,7 +70,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.models.load()
         except ModelError as exc:
             log.error("no model to serve: %s", exc)
+        watching = app.state.models.watch(settings.model_watch_seconds) if settings.model_watch_seconds else None
         yield
+        if watching is not None:
+            watching.set()
         app.state.jobs.shutdown()
         app.state.store.close()
 

@@ -15,6 +15,8 @@ EXAMPLE_TEXT = (
 MAX_BATCH = 1000
 MAX_ID = 2**63 - 1
 """The largest id a database row can have (a signed 64-bit integer in SQLite and PostgreSQL)."""
+
+
 class ClassifyRequest(BaseModel):
     """One deviation text."""
 

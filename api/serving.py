@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nlp.errors import ModelError
 from nlp.inference import CauseModel
-from nlp.registry import activate, load_model
+from nlp.registry import activate, current_version, load_model
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,6 +64,35 @@ class ModelHolder:
         with self._lock:
             activate(version, self.root)
         return self.load(version)
+
+    def follow_current(self) -> bool:
+        """Serve `models/current` if another process (a worker, a host, the CLI) pointed it elsewhere; True if swapped.
+
+        A version that cannot be loaded is logged and the serving model kept."""
+        wanted = current_version(self.root)
+        serving = self._model.version if self._model is not None else None
+        if wanted is None or wanted == serving:
+            return False
+        try:
+            self.load(wanted)
+        except ModelError as exc:
+            log.error("models/current points at %s, which cannot be served: %s", wanted, exc)
+            return False
+        return True
+
+    def watch(self, every: float) -> threading.Event:
+        """Check `models/current` every `every` seconds in a background thread until the returned event is set."""
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(every):
+                try:
+                    self.follow_current()
+                except Exception:  # the watcher never dies; the next tick tries again
+                    log.exception("following models/current failed")
+
+        threading.Thread(target=loop, name="piancha-model-watch", daemon=True).start()
+        return stop
 
 
 @dataclass

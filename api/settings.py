@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     parse_time_limit: float = Field(default=60.0, gt=0, description="Seconds an uploaded form may take to be read")
     parse_memory_mb: int = Field(default=2048, ge=256, description="Memory a reader of an upload may use, in MiB")
     retrain_queue: int = Field(default=2, ge=0, description="Retrain jobs that may wait behind the running one")
+    model_watch_seconds: float = Field(
+        default=2.0, ge=0, description="How often every worker checks models/current for a new version (0: never)"
+    )
     load_seed: bool = True
 
     @field_validator("api_key", mode="before")

@@ -69,10 +69,11 @@ def activate(version: str, holder: ModelHolder = Depends(get_holder)) -> ModelIn
     status_code=status.HTTP_202_ACCEPTED,
     dependencies=[Depends(require_api_key)],
     summary="Retrain on the corpus plus uploaded labels",
+    responses={429: {"description": "Too many retraining jobs waiting / 重新训练排队已满"}},
 )
 async def retrain(
     files: list[UploadFile] = File(default=[], description="labelled .ipynb / .csv / .jsonl / .xlsx (never executed)"),
-    force: bool = Query(False, description="promote even if macro-F1 drops more than 0.01"),
+    force: bool = Query(False, description="promote even if the held-out-department figures drop"),
     jobs: RetrainJobs = Depends(get_jobs),
     settings: Settings = Depends(get_settings_dep),
 ) -> RetrainStatus:

@@ -1,4 +1,5 @@
 """`python -m cli`: the same as the `piancha` command."""
+
 from cli.main import app
 
 app()

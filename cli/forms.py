@@ -1,4 +1,5 @@
 """`piancha parse FILE [--json]`: read 自评表 forms into records."""
+
 from __future__ import annotations
 
 import json

@@ -96,8 +96,9 @@ def review_queue_command(
     table = Table("#", "guess", "confidence", "margin", "text", "indicator")
     for i, row in enumerate(queue.itertuples(), start=1):
         guess = f"{row.guess} (abstained)" if row.abstained else row.guess
-        table.add_row(str(i), guess, f"{row.confidence:.2f}", f"{row.margin:.2f}", _short(row.text),
-                      _short(row.indicator, 24))
+        table.add_row(
+            str(i), guess, f"{row.confidence:.2f}", f"{row.margin:.2f}", _short(row.text), _short(row.indicator, 24)
+        )
     console.print(table)
     console.print(
         f"{len(queue)} of {texts['text'].str.strip().nunique()} distinct texts → {output}\n"
@@ -174,8 +175,14 @@ def _print_audit(report, top: int) -> None:  # noqa: ANN001 (LabelAudit)
     )
     table = Table("#", "self-conf.", "label", "suggested", "text", "origin")
     for i, r in enumerate(issues.itertuples(), start=1):
-        table.add_row(str(i), f"{r.self_confidence:.3f}", r.label, f"{r.suggested} {r.suggested_confidence:.2f}",
-                      _short(r.text, 40), r.origin)
+        table.add_row(
+            str(i),
+            f"{r.self_confidence:.3f}",
+            r.label,
+            f"{r.suggested} {r.suggested_confidence:.2f}",
+            _short(r.text, 40),
+            r.origin,
+        )
     console.print(table)
     thin = ", ".join(f"{r.code} {r.name_zh} ({r.n})" for r in report.thin_codes.itertuples())
     console.print(f"[bold]codes with fewer than {MIN_EXAMPLES} examples[/bold]: {thin or 'none'}")
@@ -226,8 +233,26 @@ def audit_labels_command(
         typer.echo(_audit_json(report, top))
     else:
         _print_audit(report, top)
+        _print_correction_conflicts()
     if output is not None:
         err_console.print(f"findings to review → {output} (then: piancha retrain {output})")
+
+
+def _print_correction_conflicts() -> None:
+    """Stored corrections that gave one text several codes (the latest is trained on; undo with label --undo)."""
+    url = get_settings().database_url
+    if not _database_exists(url):
+        return
+    from nlp.store import correction_conflicts
+
+    with open_store(url) as store:
+        conflicts = correction_conflicts(store)
+    console.print(
+        f"[bold]stored corrections in conflict[/bold]: {len(conflicts)} texts corrected to more than one code "
+        "(the latest correction is trained on; `piancha label ID --undo` removes one)"
+    )
+    for row in conflicts.itertuples():
+        console.print(f"  {row.text[:40]} → {', '.join(row.codes)} (deviations {', '.join(map(str, row.deviations))})")
 
 
 def _current_classifier() -> str:
@@ -252,9 +277,7 @@ def print_learning_curve(input: Path | None, as_json: bool) -> None:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True), disable=as_json) as bar:
         task = bar.add_task(f"learning curve ({kind})", total=len(FRACTIONS) * 5)
-        curve = learning_curve(
-            corpus, kind, progress=lambda done, total: bar.update(task, completed=done, total=total)
-        )
+        curve = learning_curve(corpus, kind, progress=lambda done, total: bar.update(task, completed=done, total=total))
     card = attach_to_version(curve, corpus, kind, root=get_settings().model_dir) if input is None else None
     if as_json:
         payload = {"classifier": kind, "n_examples": len(corpus), "curve": curve, "verdict": verdict(curve)}

@@ -13,4 +13,3 @@ app = typer.Typer(
 from cli import classifier, forms, labelling, serve, store  # noqa: E402  (each registers its commands on `app`)
 
 __all__ = ["app", "classifier", "forms", "labelling", "serve", "store"]
-

@@ -179,12 +179,18 @@ def summary_command(
 @exits_on_bad_input
 def label_command(
     deviation_id: int = typer.Argument(..., help="The stored deviation's id."),
-    code: str = typer.Argument(..., help="The right cause code, or `none` to remove a correction."),
-    who: str = typer.Option(..., "--by", help="Who corrects it (kept with the label)."),
+    code: str = typer.Argument(None, help="The right cause code (or `none`, like --undo)."),
+    who: str = typer.Option(None, "--by", help="Who corrects it (kept with the label); needed with a CODE."),
+    undo: bool = typer.Option(False, "--undo", help="Remove the correction: the model's code counts again."),
 ) -> None:
-    """Correct a stored deviation's cause by hand; it overrides the model from now on."""
+    """Correct a stored deviation's cause by hand (it overrides the model from now on), or undo a correction."""
+    if undo == (code is not None):
+        raise PianchaError("give either a CODE or --undo / 请提供类别代码或 --undo")
+    removing = undo or code.lower() == "none"
+    if not removing and not (who or "").strip():
+        raise PianchaError("--by NAME: say who corrects the label / 需要填写修改人")
     with _store() as store:
-        info = set_label(store, deviation_id, None if code.lower() == "none" else code, who)
+        info = set_label(store, deviation_id, None if removing else code, who or "cli")
     console.print(
         f"deviation {info.id}: {info.code} {info.label_zh} (model said {info.predicted_code})", highlight=False
     )

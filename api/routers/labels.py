@@ -1,15 +1,15 @@
-"""POST /v1/labels (a human correction), GET /v1/labels (the corrections, for retraining)."""
+"""POST /v1/labels (a human correction), DELETE /v1/labels/{id} (undo it), GET /v1/labels (the corrections)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
 from api.deps import get_store, require_api_key
-from api.schemas import LabelRequest
+from api.schemas import MAX_ID, LabelRequest
 from nlp.store import Store, export_labels, set_label
 
 router = APIRouter(prefix="/v1/labels", tags=["labels"])
@@ -31,3 +31,13 @@ def corrections(format: str = Query("json", pattern="^(json|csv)$"), store: Stor
             headers={"Content-Disposition": 'attachment; filename="piancha-labels.csv"'},
         )
     return frame.to_dict("records")
+
+
+@router.delete(
+    "/{deviation_id}",
+    dependencies=[Depends(require_api_key)],
+    summary="Remove the human correction of a stored deviation: the model's code counts again",
+)
+def undo(deviation_id: int = Path(ge=1, le=MAX_ID), store: Store = Depends(get_store)) -> dict[str, Any]:
+    """The deviation as it is now, its code back to the prediction; an unknown id is 404."""
+    return asdict(set_label(store, deviation_id, None, "api"))

@@ -229,7 +229,11 @@ EXPORT_EXTRA = ["deviation_id", "predicted", "model_version", "corrected_by", "c
 
 
 def export_labels(store: Store) -> pd.DataFrame:
-    """Every human correction as labelled data (text, label, …) that `piancha train` reads back."""
+    """Every human correction as labelled data (text, label, …) that `piancha train` reads back.
+
+    One row per text: when the same text (under several indicators or forms) was corrected to different codes, the
+    latest correction wins, so conflicting corrections never block a retraining; `correction_conflicts` lists them.
+    """
     import pandas as pd  # pandas and nlp.corpus load on the first export, not with the service
 
     from nlp.corpus import COLUMNS
@@ -258,4 +262,19 @@ def export_labels(store: Store) -> pd.DataFrame:
             }
             for d, position, file_name in session.execute(query).all()
         ]
-    return pd.DataFrame(rows, columns=[*COLUMNS, *EXPORT_EXTRA])
+    frame = pd.DataFrame(rows, columns=[*COLUMNS, *EXPORT_EXTRA])
+    latest_last = frame.sort_values(["corrected_at", "deviation_id"], na_position="first", kind="stable")
+    return latest_last.drop_duplicates("text", keep="last").sort_values("deviation_id").reset_index(drop=True)
+
+
+def correction_conflicts(store: Store) -> pd.DataFrame:
+    """Texts corrected to more than one code (text, codes, deviations): the latest correction is the one trained on."""
+    import pandas as pd
+
+    query = select(DeviationRow.text, DeviationRow.corrected_code, DeviationRow.id).where(
+        DeviationRow.corrected_code.is_not(None)
+    )
+    with store.sessions() as session:
+        frame = pd.DataFrame(session.execute(query).all(), columns=["text", "code", "deviation_id"])
+    grouped = frame.groupby("text").agg(codes=("code", lambda c: sorted(set(c))), deviations=("deviation_id", list))
+    return grouped[grouped["codes"].map(len) > 1].reset_index()

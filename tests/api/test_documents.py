@@ -161,3 +161,16 @@ def test_a_stored_summary_out_of_step_is_503_naming_the_table(client, uploaded):
         with store.transaction() as session:
             refresh_project_summary(session, session.scalars(select(ProjectTotalRow.project)).all())
     assert client.get("/v1/stats/causes", params={"group_by": "project"}).status_code == 200
+
+
+def test_a_correction_can_be_undone_and_an_unknown_one_is_404(client, auth, uploaded):
+    deviation = uploaded["form_list"][1]["deviations"][0]
+    code = "policy" if deviation["code"] != "policy" else "system"
+    body = {"deviation_id": deviation["id"], "label": code, "who": "王芳"}
+    assert client.post("/v1/labels", headers=auth, json=body).status_code == 200
+    assert client.delete(f"/v1/labels/{deviation['id']}").status_code == 401  # a write route: the key is needed
+    undone = client.delete(f"/v1/labels/{deviation['id']}", headers=auth)
+    assert undone.status_code == 200, undone.text
+    assert undone.json()["corrected_code"] is None and undone.json()["code"] == deviation["code"]
+    assert deviation["id"] not in {e["deviation_id"] for e in client.get("/v1/labels").json()}
+    assert client.delete("/v1/labels/999999", headers=auth).status_code == 404

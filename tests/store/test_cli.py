@@ -95,3 +95,17 @@ def test_label_then_export_then_reclassify_keeps_the_correction(piancha, seed_fi
     assert result.exit_code == 0 and "1 human corrections kept" in result.output
     rows = json.loads(piancha("summary", "--format", "json").output)
     assert {r["label"]: r["count"] for r in rows}["funding"] == 1
+
+
+def test_label_undo_removes_the_correction_and_a_code_needs_a_name(piancha, seed_file: Path, tmp_path: Path) -> None:
+    piancha("ingest", str(seed_file))
+    assert piancha("label", "1", "funding", "--by", "王芳").exit_code == 0
+    anonymous = piancha("label", "2", "funding")
+    assert anonymous.exit_code == 2 and "say who corrects the label" in anonymous.output
+    both = piancha("label", "1", "funding", "--undo")
+    assert both.exit_code == 2 and "either a CODE or --undo" in both.output
+    undone = piancha("label", "1", "--undo")
+    assert undone.exit_code == 0, undone.output
+    out = tmp_path / "corrections.csv"
+    assert piancha("export-labels", str(out)).exit_code == 0
+    assert pd.read_csv(out).empty

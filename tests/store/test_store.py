@@ -233,3 +233,26 @@ def test_lossy_value_rows_not_tied_to_names_count_as_missing_reasons(store, stub
     ]  # three rows lost points, two names have a text: one reason is missing
     result = ingest_forms(store, [form], stub_model, file_name="pdf-text.txt")
     assert get_document(store, result.document_id).form_list[0].missing_reasons == [UNNAMED]
+
+
+def test_one_text_corrected_to_two_codes_exports_the_latest_and_is_listed_as_a_conflict(
+    store, stub_model, seed_file: Path
+) -> None:
+    from nlp.corpus import retraining_corpus
+    from nlp.store import correction_conflicts
+
+    document = get_document(store, ingest_file(store, seed_file, stub_model).document_id)
+    deviations = [d for f in document.form_list for d in f.deviations]
+    text = next(d.text for d in deviations if sum(e.text == d.text for e in deviations) >= 2)
+    first, second = [d.id for d in deviations if d.text == text][:2]
+    set_label(store, first, "schedule", "王芳")
+    set_label(store, second, "procurement", "李雷")  # later: this one wins
+    exported = export_labels(store)
+    assert exported.loc[exported["text"] == text, "label"].tolist() == ["procurement"]
+    conflicts = correction_conflicts(store)
+    assert conflicts["text"].tolist() == [text] and conflicts["codes"].iloc[0] == ["procurement", "schedule"]
+    corpus = retraining_corpus([], exported)  # no "conflicting labels" error blocks the retraining
+    assert corpus.loc[corpus["text"] == text, "label"].tolist() == ["procurement"]
+    set_label(store, second, None, "李雷")  # undo the later one: the earlier correction counts again
+    assert export_labels(store).loc[lambda f: f["text"] == text, "label"].tolist() == ["schedule"]
+    assert correction_conflicts(store).empty

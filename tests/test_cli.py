@@ -113,3 +113,11 @@ def test_a_broken_byte_on_the_command_line_is_an_error_line_not_a_traceback(cli_
     result = runner.invoke(app, ["classify", "\udcff系统故障"])  # how Python passes the byte 0xFF of a non-UTF-8 argv
     assert result.exit_code == 2, result.output
     assert "lone surrogate U+DCFF" in result.output and "Traceback" not in result.output
+
+
+def test_evaluate_transfer_reproduces_the_headline_on_the_corpus(on_small_corpus, small_trained):
+    result = runner.invoke(app, ["evaluate", "--transfer", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert figures["headline"]["evaluation"] == "transfer.real" and figures["headline"]["n"] == figures["real"]["n"]
+    assert figures["headline"] == small_trained.metadata["headline"] | {"threshold": figures["headline"]["threshold"]}

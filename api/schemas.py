@@ -15,6 +15,8 @@ EXAMPLE_TEXT = (
 MAX_BATCH = 1000
 MAX_ID = 2**63 - 1
 """The largest id a database row can have (a signed 64-bit integer in SQLite and PostgreSQL)."""
+
+
 class ClassifyRequest(BaseModel):
     """One deviation text."""
 
@@ -91,8 +93,11 @@ class LabelRequest(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"deviation_id": 1, "label": "coordination"}]})
     deviation_id: int = Field(..., ge=1, le=MAX_ID)
-    label: str = Field(..., max_length=100)
+    label: str | None = Field(..., max_length=100, description="the code; null removes the correction (undo)")
     who: str | None = Field(default=None, max_length=100)
+    apply_to_same_text: bool = Field(
+        default=True, description="also correct every deviation of the same document with exactly the same text"
+    )
 
     @field_validator("label", "who")
     @classmethod

@@ -93,8 +93,11 @@ class LabelRequest(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"deviation_id": 1, "label": "coordination"}]})
     deviation_id: int = Field(..., ge=1, le=MAX_ID)
-    label: str = Field(..., max_length=100)
+    label: str | None = Field(..., max_length=100, description="the code; null removes the correction (undo)")
     who: str | None = Field(default=None, max_length=100)
+    apply_to_same_text: bool = Field(
+        default=True, description="also correct every deviation of the same document with exactly the same text"
+    )
 
     @field_validator("label", "who")
     @classmethod

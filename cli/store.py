@@ -95,6 +95,11 @@ def reclassify_command(
     )
 
 
+def _points(value: float | None) -> str:
+    """Points lost as a number, or — when unknown (never 0)."""
+    return "—" if value is None else f"{value:g}"
+
+
 def _table(summary: Summary) -> None:
     rows = Table(
         "group", "code", "中文名", "count", "share", "points lost", "forms", "example", title=f"by {summary.by}"
@@ -107,20 +112,29 @@ def _table(summary: Summary) -> None:
             r.label_zh,
             str(r.count),
             f"{r.share:.1%}",
-            f"{r.points_lost:g}",
+            _points(r.points_lost),
             str(r.forms),
             example,
         )
     console.print(rows)
     groups = Table(
-        "group", "deviations", "forms", "points lost", "missing reasons", "abstained", "abstain rate", title="per group"
+        "group",
+        "deviations",
+        "forms",
+        "points lost",
+        "points lost unknown",
+        "missing reasons",
+        "abstained",
+        "abstain rate",
+        title="per group",
     )
     for g in summary.groups:
         groups.add_row(
             g.group or "（未填）",
             str(g.deviations),
             str(g.forms),
-            f"{g.points_lost:g}",
+            _points(g.points_lost),
+            str(g.points_lost_unknown),
             str(g.missing_reasons),
             str(g.abstained),
             f"{g.abstain_rate:.1%}",

@@ -43,7 +43,35 @@ BY = GROUP_COLUMNS
 """What a summary groups by: department, unit, project, year, level1, level2."""
 
 ROW_KEYS = ["group", "label", "label_zh", "count", "share", "points_lost", "forms", "example"]
-GROUP_KEYS = ["group_deviations", "group_forms", "group_points_lost", "missing_reasons", "abstained", "abstain_rate"]
+GROUP_KEYS = [
+    "group_deviations",
+    "group_forms",
+    "group_points_lost",
+    "points_lost_unknown",
+    "missing_reasons",
+    "abstained",
+    "abstain_rate",
+]
+COLUMNS_ZH = {
+    "group": "分组",
+    "label": "代码",
+    "label_zh": "原因类别",
+    "count": "次数",
+    "share": "占比",
+    "points_lost": "扣分",
+    "forms": "表单数",
+    "example": "示例",
+    "group_deviations": "分组偏差条数",
+    "group_forms": "分组表单数",
+    "group_points_lost": "分组扣分合计",
+    "points_lost_unknown": "扣分未知的偏差条数",
+    "missing_reasons": "失分未说明原因的指标数",
+    "abstained": "弃权条数",
+    "abstain_rate": "弃权率",
+    "deviations": "偏差条数",
+    "no_cause": "未说明原因的偏差条数",
+}
+"""Chinese column headers of the exports (`label`, the code, stays as the column 代码)."""
 
 
 class SummaryError(PianchaError, ValueError):
@@ -60,8 +88,8 @@ class SummaryRow:
     count: int
     share: float
     """count / deviations of the group; a group's shares add up to 1."""
-    points_lost: float
-    """Sum of 分值−得分 over the rows where both are known."""
+    points_lost: float | None
+    """Sum of 分值−得分 over the rows where both are known; None (unknown, not 0) when no row has them."""
     forms: int
     example: str
 
@@ -73,12 +101,15 @@ class GroupTotal:
     group: str | None
     deviations: int
     forms: int
-    points_lost: float
+    points_lost: float | None
+    """Sum of the known points lost; None when no deviation of the group has them."""
     missing_reasons: int
     """Indicators that lost points (分值 > 得分) with no deviation text at all."""
     abstained: int
     abstain_rate: float
     no_cause: int
+    points_lost_unknown: int = 0
+    """Deviations whose points lost are unknown (分值 or 得分 missing, or not tied to the deviation)."""
 
 
 @dataclass
@@ -99,12 +130,13 @@ class Summary:
             by_group[r.group].append(r)
         records = []
         for g in self.groups:
-            rows = by_group[g.group] or [SummaryRow(g.group, None, "", 0, 0.0, 0.0, 0, "")]  # type: ignore[arg-type]
+            rows = by_group[g.group] or [SummaryRow(g.group, None, "", 0, 0.0, None, 0, "")]  # type: ignore[arg-type]
             t = totals[g.group]
             extra = {
                 "group_deviations": t.deviations,
                 "group_forms": t.forms,
                 "group_points_lost": t.points_lost,
+                "points_lost_unknown": t.points_lost_unknown,
                 "missing_reasons": t.missing_reasons,
                 "abstained": t.abstained,
                 "abstain_rate": t.abstain_rate,
@@ -112,25 +144,27 @@ class Summary:
             records.extend({**asdict(r), **extra} for r in rows)
         return records
 
-    def to_frame(self) -> pd.DataFrame:
-        """The flat rows as a DataFrame (columns ROW_KEYS + GROUP_KEYS)."""
+    def to_frame(self, zh: bool = False) -> pd.DataFrame:
+        """The flat rows as a DataFrame (columns ROW_KEYS + GROUP_KEYS; with `zh`, their Chinese headers)."""
         import pandas as pd  # only exports need pandas; the service starts without it
 
-        return pd.DataFrame(self.to_records(), columns=ROW_KEYS + GROUP_KEYS)
+        frame = pd.DataFrame(self.to_records(), columns=ROW_KEYS + GROUP_KEYS)
+        return frame.rename(columns=COLUMNS_ZH) if zh else frame
 
-    def to_excel(self, target: Any) -> None:
-        """Write the rows (sheet `summary`) and the group totals (sheet `groups`) as .xlsx to a path or buffer."""
+    def to_excel(self, target: Any, zh: bool = False) -> None:
+        """Write the rows (sheet `summary`, or 汇总) and the group totals (`groups`, or 分组合计) as .xlsx."""
         import pandas as pd
 
         with pd.ExcelWriter(target, engine="openpyxl") as writer:
-            self.to_frame().to_excel(writer, sheet_name="summary", index=False)
-            self.groups_frame().to_excel(writer, sheet_name="groups", index=False)
+            self.to_frame(zh).to_excel(writer, sheet_name="汇总" if zh else "summary", index=False)
+            self.groups_frame(zh).to_excel(writer, sheet_name="分组合计" if zh else "groups", index=False)
 
-    def groups_frame(self) -> pd.DataFrame:
-        """The per-group totals as a DataFrame."""
+    def groups_frame(self, zh: bool = False) -> pd.DataFrame:
+        """The per-group totals as a DataFrame (with `zh`, Chinese headers)."""
         import pandas as pd
 
-        return pd.DataFrame([asdict(g) for g in self.groups], columns=list(GroupTotal.__dataclass_fields__))
+        frame = pd.DataFrame([asdict(g) for g in self.groups], columns=list(GroupTotal.__dataclass_fields__))
+        return frame.rename(columns=COLUMNS_ZH) if zh else frame
 
 
 def _name_zh(code: str) -> str:
@@ -259,6 +293,15 @@ def _computed_summary(
     return rows, [GroupTotal(*t) for t in totals]
 
 
+def _points_lost_unknown(connection: Connection, by: str, year: int | None, department: str | None) -> dict:
+    """Deviations whose points lost are unknown, per group (read off the partial index of those deviations)."""
+    d = DeviationRow
+    filters = [getattr(d, k) == v for k, v in (("year", year), ("department", department)) if v is not None]
+    column = getattr(d, by)
+    query = select(column, func.count()).where(d.points_lost.is_(None), *filters).group_by(column)
+    return {_key(g): n for g, n in connection.execute(query).all()}
+
+
 def summarise(
     store: Store, by: str = "department", *, year: int | None = None, department: str | None = None
 ) -> Summary:
@@ -275,5 +318,8 @@ def summarise(
             rows, groups = _stored_project_summary(connection)
         else:
             rows, groups = _computed_summary(connection, by, year, department)
+        unknown = _points_lost_unknown(connection, by, year, department)
+        for g in groups:
+            g.points_lost_unknown = unknown.get(g.group, 0)
     log.info("summary by %s: %d groups, %d rows", by, len(groups), len(rows))
     return Summary(by=by, year=year, department=department, rows=rows, groups=groups)

@@ -10,15 +10,18 @@ from fastapi.responses import Response
 
 from api.deps import get_store, require_api_key
 from api.schemas import MAX_ID, LabelRequest
-from nlp.store import Store, export_labels, set_label
+from nlp.store import Store, export_labels, set_label, set_labels
 
 router = APIRouter(prefix="/v1/labels", tags=["labels"])
 
 
 @router.post("", dependencies=[Depends(require_api_key)], summary="Correct the code of a stored deviation")
 def correct(body: LabelRequest, store: Store = Depends(get_store)) -> dict[str, Any]:
-    """The correction overrides the prediction in statistics and is used by the next retraining."""
-    return asdict(set_label(store, body.deviation_id, body.label, body.who or "api"))
+    """The correction overrides the prediction in statistics and is used by the next retraining.
+
+    The answer is the corrected deviation plus `touched` (how many deviations changed) and `deviation_ids`."""
+    infos = set_labels(store, body.deviation_id, body.label, body.who or "api", same_text=body.apply_to_same_text)
+    return {**asdict(infos[0]), "touched": len(infos), "deviation_ids": [i.id for i in infos]}
 
 
 @router.get("", summary="Every human correction as labelled data (text, label, …)")

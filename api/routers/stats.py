@@ -23,19 +23,25 @@ def causes(
     year: int | None = Query(None, ge=1900, le=2200),
     department: str | None = Query(None, max_length=200),
     format: Literal["json", "csv", "xlsx"] = "json",
+    headers: Literal["zh", "code"] = Query(
+        "zh", description="CSV/Excel column headers: 中文 (zh, the default) or the code names (code)"
+    ),
     store: Store = Depends(get_store),
 ) -> Any:
-    """Rows (group × cause, human corrections win, `other` and `no_cause` kept) and per-group totals."""
+    """Rows (group × cause, human corrections win, `other` and `no_cause` kept) and per-group totals.
+
+    CSV starts with a UTF-8 BOM so that Excel on Windows reads the Chinese; the code column (代码) is always there."""
     summary = summarise(store, by=group_by, year=year, department=department)
+    zh = headers == "zh"
     if format == "csv":
         return Response(
-            summary.to_frame().to_csv(index=False),
+            "\ufeff" + summary.to_frame(zh).to_csv(index=False),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="piancha-causes-{group_by}.csv"'},
         )
     if format == "xlsx":
         buffer = io.BytesIO()
-        summary.to_excel(buffer)
+        summary.to_excel(buffer, zh)
         return Response(
             buffer.getvalue(),
             media_type=XLSX,

@@ -2,6 +2,7 @@
 "use strict";
 
 const KEY_STORAGE = "piancha.apiKey";
+const LAST_DOCUMENT = "piancha.lastDocument"; // the document reopened on the next page load
 const DEFAULT_THRESHOLD = 0.35;
 /* One fixed colour per code, so a cause has the same colour in every chart. */
 const COLORS = {
@@ -17,6 +18,7 @@ const state = {
   threshold: DEFAULT_THRESHOLD,
   serving: null,       // the serving model's version
   documentId: null,
+  deviations: [],      // the open document's deviations
 };
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -59,10 +61,43 @@ function num(x, digits = 2) {
   return Number.isInteger(n) ? String(n) : n.toFixed(digits);
 }
 
-function setStatus(message, isError = false) {
+function setStatus(message, isError = false, details = "") {
   const node = $("#status");
   node.textContent = message || "";
   node.classList.toggle("error", Boolean(isError));
+  node.classList.toggle("details", Boolean(details));
+  if (details) node.title = details;
+  else node.removeAttribute("title");
+}
+
+const HAN = /[\u3400-\u9fff]/;
+
+/** The Chinese half of a server message written "English / 中文" (the part after the last " / " with Chinese in it). */
+function chineseOf(message) {
+  const parts = String(message || "").split(" / ").map((p) => p.trim());
+  const zh = parts.filter((p) => HAN.test(p) && !/[A-Za-z]{3,}/.test(p));
+  return zh.length ? zh[zh.length - 1] : "";
+}
+
+/** One Chinese sentence for an error; the server's full message goes to the tooltip. */
+function friendly(error) {
+  const zh = chineseOf(error.message);
+  const byStatus = {
+    400: "请求有误，未能完成。",
+    401: "API 密钥错误或缺失，操作未完成。",
+    403: "没有权限执行此操作。",
+    404: "要找的记录不存在（可能已被删除）。",
+    409: "操作与现有数据冲突，未能完成。",
+    413: "文件或文本太大，未能处理。",
+    415: "不支持的文件类型：请上传 .txt、.pdf 或 .xlsx 文件。",
+    422: "输入无效：请检查后重试。",
+    429: "请求太频繁，请稍后再试。",
+  };
+  if (zh) return `未能完成：${zh.replace(/[。；;，,\s]+$/, "")}。`;
+  if (error.status && byStatus[error.status]) return byStatus[error.status];
+  if (error.status >= 500) return "服务器出错，请稍后重试或联系管理员。";
+  if (error.zh) return error.zh;
+  return "操作未能完成，请重试。";
 }
 
 /** The message of an error answer: FastAPI's detail (a string, or a list of validation errors). */
@@ -97,15 +132,17 @@ async function writeApi(path, options = {}) {
       if (error.status !== 401 || attempt > 0) throw error;
       sessionStorage.removeItem(KEY_STORAGE);
       const entered = (window.prompt("此操作需要 API 密钥（X-API-Key）。请输入：", "") || "").trim();
-      if (!entered) throw new Error("未输入 API 密钥，操作已取消 / cancelled: no API key");
+      if (!entered) throw Object.assign(new Error("cancelled: no API key"), { zh: "未输入 API 密钥，操作已取消。" });
       // An HTTP header carries only ISO-8859-1; a key the browser cannot send is refused here, not by fetch.
       if (!/^[\x20-\x7e]+$/.test(entered)) {
-        throw new Error("API 密钥只能包含 ASCII 字符（字母、数字、符号） / the API key must be ASCII");
+        throw Object.assign(new Error("the API key must be ASCII"), {
+          zh: "API 密钥只能包含 ASCII 字符（字母、数字、符号）。",
+        });
       }
       sessionStorage.setItem(KEY_STORAGE, entered);
     }
   }
-  throw new Error("API 密钥错误 / wrong API key");
+  throw Object.assign(new Error("wrong API key"), { status: 401 });
 }
 
 function jsonBody(data) {
@@ -117,7 +154,12 @@ function jsonBody(data) {
 const TABS = ["classify", "forms", "stats", "model"];
 
 function showTab(name, focus = false) {
+  if (name === "categories") {
+    showCategories().catch(showError);
+    return;
+  }
   if (!TABS.includes(name)) name = "classify";
+  $("#panel-categories").hidden = true;
   setStatus("");
   for (const t of TABS) {
     const tab = $(`#tab-${t}`);
@@ -151,8 +193,38 @@ function setupTabs() {
 }
 
 function showError(error) {
-  console.error(error);
-  setStatus(`出错了：${error.message}`, true);
+  console.warn(error);
+  setStatus(friendly(error), true, `详细信息：${error.message}`);
+}
+
+/* ---------- 原因类别说明 (the taxonomy as a page) ---------- */
+
+async function showCategories() {
+  for (const t of TABS) {
+    $(`#tab-${t}`).setAttribute("aria-selected", "false");
+    $(`#panel-${t}`).hidden = true;
+  }
+  const panel = $("#panel-categories");
+  panel.hidden = false;
+  $("#categories-table tbody").replaceChildren(
+    ...state.categories.map((c) =>
+      el(
+        "tr",
+        {},
+        el("td", {}, c.name_zh),
+        el("td", { class: "code-col" }, el("code", {}, c.code)),
+        el("td", {}, (c.cues || []).join("、") || (c.trainable ? "—" : "模型置信度低于阈值时弃权，归为此类")),
+      ),
+    ),
+  );
+  panel.scrollIntoView();
+}
+
+function setupCategories() {
+  $("#categories-close").addEventListener("click", () => {
+    $("#panel-categories").hidden = true;
+    history.back();
+  });
 }
 
 /* ---------- 分类 ---------- */
@@ -189,18 +261,23 @@ function highlight(text, terms) {
   return nodes;
 }
 
+/** An evidence term as the text has it: the tokenizer's spaces and the punctuation at its ends dropped. */
+function wordOf(term) {
+  return String(term).replace(/\s+/g, "").replace(/^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu, "");
+}
+
 function renderClassification(text, result) {
   $("#classify-result").hidden = false;
   $("#result-name").textContent = result.label_zh;
   $("#result-code").textContent = result.label;
-  $("#result-confidence").textContent = pct(result.confidence);
+  $("#result-confidence").textContent = result.abstained ? "弃权" : pct(result.confidence);
   const abstain = $("#result-abstain");
   abstain.hidden = !result.abstained;
   if (result.abstained && result.ranking.length) {
     const top = result.ranking[0];
-    abstain.textContent = `模型不确定（置信度低于阈值），暂归为“其他”。最可能：${top.label_zh} ${top.label}（${pct(top.confidence)}）`;
+    abstain.textContent = `模型不确定（最高置信度低于阈值 ${pct(state.threshold)}），暂归为“其他”。最接近的类别是“${top.label_zh}”，其置信度为 ${pct(top.confidence)}。`;
   }
-  const terms = (result.evidence || []).map((e) => e.term);
+  const terms = (result.evidence || []).map((e) => wordOf(e.term));
   $("#result-text").replaceChildren(...highlight(text, terms));
   $("#result-cause").textContent = result.cause_text || "—";
   $("#result-measure").textContent = result.measure_text || "—";
@@ -214,7 +291,7 @@ function renderClassification(text, result) {
         { class: r.label === result.label ? "chosen" : null },
         el("td", { class: "num" }, i + 1),
         el("td", {}, r.label_zh),
-        el("td", {}, el("code", {}, r.label)),
+        el("td", { class: "code-col" }, el("code", {}, r.label)),
         el(
           "td",
           { class: "num" },
@@ -227,7 +304,7 @@ function renderClassification(text, result) {
   const evidence = result.evidence || [];
   $("#evidence-table tbody").replaceChildren(
     ...(evidence.length
-      ? evidence.map((e) => el("tr", {}, el("td", {}, el("mark", { class: "ev" }, e.term)), el("td", { class: "num" }, num(e.weight, 3))))
+      ? evidence.map((e) => el("tr", {}, el("td", {}, el("mark", { class: "ev" }, wordOf(e.term))), el("td", { class: "num" }, num(e.weight, 3))))
       : [el("tr", {}, el("td", { colspan: 2, class: "hint" }, "无（文本中没有推动该判定的词）"))]),
   );
 }
@@ -246,7 +323,7 @@ function setupClassify() {
       const value = text.value;
       const result = await api("/v1/classify", jsonBody({ text: value }));
       renderClassification(value, result);
-      setStatus(`分类完成：${result.label_zh}（${result.label}）`);
+      setStatus(result.abstained ? "分类完成：模型弃权（其他）" : `分类完成：${result.label_zh}`);
     } catch (error) {
       showError(error);
     } finally {
@@ -275,23 +352,60 @@ function codeSelect(d) {
   const codes = state.categories.filter((c) => c.trainable).map((c) => c.code);
   if (d.code && !codes.includes(d.code)) codes.push(d.code); // "other" (abstained) until a human picks a code
   for (const code of codes) {
-    const option = el("option", { value: code }, `${nameOf(code)} ${code}`);
+    const option = el("option", { value: code }, nameOf(code));
     if (code === d.code) option.selected = true;
     select.append(option);
   }
   select.dataset.current = d.code;
-  select.addEventListener("change", () => correct(d, select));
   return select;
+}
+
+/** How many deviations of the open document have exactly this text (a correction applies to all of them). */
+function sameTextCount(d) {
+  if (!d.text || !d.text.trim()) return 1;
+  return state.deviations.filter((x) => x.text === d.text).length;
+}
+
+/** The code picker of a row: choosing only arms the 确认 button; a correction is sent on click or Enter. */
+function codeControls(d) {
+  const select = codeSelect(d);
+  const n = sameTextCount(d);
+  const confirm = el("button", { type: "button", class: "confirm", disabled: true }, n > 1 ? `确认更正（${n} 条）` : "确认更正");
+  const apply = () => {
+    if (select.value !== select.dataset.current) correct(d, select, confirm);
+  };
+  select.addEventListener("change", () => {
+    confirm.disabled = select.value === select.dataset.current;
+  });
+  select.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      apply();
+    }
+  });
+  confirm.addEventListener("click", apply);
+  const parts = [select, " ", confirm];
+  if (n > 1) parts.push(el("div", { class: "hint same-text" }, `本文件相同文本共 ${n} 条，一并更正`));
+  return parts;
+}
+
+/** 置信度 as the row means it: a human's decision, an abstention (no code's number beside 其他), or the model's. */
+function confidenceText(d) {
+  if (d.corrected_code) return "人工更正";
+  if (d.abstained) return "弃权";
+  return pct(d.confidence);
 }
 
 function deviationRow(d) {
   const low = isLowConfidence(d);
   const corrected = Boolean(d.corrected_code);
-  const codeTd = el("td", { class: "code" }, codeSelect(d));
+  const codeTd = el("td", { class: "code" }, codeControls(d));
   if (low) codeTd.append(el("div", {}, el("span", { class: "flag" }, "低置信度，请复核")));
   if (corrected) {
-    const was = `模型预测：${nameOf(d.predicted_code)} ${d.predicted_code}`;
-    codeTd.append(el("div", {}, el("span", { class: "flag human", title: was }, "已人工更正")));
+    codeTd.append(
+      el("div", {}, el("span", { class: "flag human" }, "已人工更正")),
+      el("div", { class: "hint model-answer" }, `模型答案：${nameOf(d.predicted_code)}（${pct(d.confidence)}）`),
+    );
   }
   return el(
     "tr",
@@ -300,24 +414,62 @@ function deviationRow(d) {
     el("td", {}, d.indicator),
     el("td", { class: "text" }, d.text || el("span", { class: "hint" }, "（未填写原因）")),
     codeTd,
-    el("td", { class: "num" }, d.abstained ? `${pct(d.confidence)}（弃权）` : pct(d.confidence)),
+    el("td", { class: "num" }, confidenceText(d)),
     el("td", { class: "num" }, num(d.points_lost)),
   );
 }
 
-async function correct(d, select) {
+/** Sends a correction (or, with label null, removes it) and redraws the rows it touched; returns the answer. */
+async function sendLabel(d, label) {
+  const stored = await writeApi(
+    "/v1/labels",
+    jsonBody({ deviation_id: d.id, label, who: "dashboard", apply_to_same_text: true }),
+  );
+  const ids = new Set(stored.deviation_ids || [d.id]);
+  for (const x of state.deviations) {
+    if (!ids.has(x.id)) continue;
+    x.corrected_code = stored.corrected_code;
+    x.code = x.corrected_code || x.predicted_code;
+    const row = $(`#deviations-table tbody tr[data-deviation="${x.id}"]`);
+    if (row) row.replaceWith(deviationRow(x));
+  }
+  renderDeviationSummary();
+  return stored;
+}
+
+async function correct(d, select, button) {
   const label = select.value;
   const previous = select.dataset.current;
+  const previousCorrection = d.corrected_code || null;
   select.disabled = true;
-  setStatus(`正在更正偏差 ${d.id}：${nameOf(previous)} → ${nameOf(label)}…`);
+  button.disabled = true;
+  setStatus(`正在更正：${nameOf(previous)} → ${nameOf(label)}…`);
   try {
-    const stored = await writeApi("/v1/labels", jsonBody({ deviation_id: d.id, label, who: "dashboard" }));
-    Object.assign(d, stored);
-    select.closest("tr").replaceWith(deviationRow(d));
-    setStatus(`已更正：偏差 ${d.id} 改为 ${nameOf(label)}（${label}），统计已按更正计算`);
+    const stored = await sendLabel(d, label);
+    const n = stored.touched || 1;
+    const undo = el("button", { type: "button", id: "undo-label" }, "撤销");
+    undo.addEventListener("click", async () => {
+      undo.disabled = true;
+      try {
+        await sendLabel(d, previousCorrection);
+        const message = `已撤销：${n} 条偏差恢复为“${nameOf(previousCorrection || d.predicted_code)}”。`;
+        setStatus(message);
+        $("#last-correction").replaceChildren(message);
+      } catch (error) {
+        showError(error);
+      }
+    });
+    const message = `已更正 ${n} 条偏差为“${nameOf(label)}”，统计已按更正计算。`;
+    setStatus(message);
+    const bar = $("#last-correction");
+    bar.replaceChildren(message, " ", undo);
+    bar.hidden = false;
+    const row = $(`#deviations-table tbody tr[data-deviation="${d.id}"] select`);
+    if (row) row.focus();
   } catch (error) {
     select.value = previous;
     select.disabled = false;
+    button.disabled = false;
     showError(error);
   }
 }
@@ -331,8 +483,15 @@ function renderDocument(doc) {
   if (doc.model_version) meta.push(`模型 ${doc.model_version}`);
   if (doc.duplicate) meta.unshift("该文件此前已上传，显示已有结果");
   $("#document-meta").textContent = meta.join(" · ");
-  const warnings = [...new Set([...(doc.warnings || []), ...forms.flatMap((f) => f.warnings || [])])];
-  $("#document-warnings").replaceChildren(...warnings.map((w) => el("li", {}, w)));
+  const warnings = [
+    ...(doc.warnings || []).map((w) => ["", w]),
+    ...forms.flatMap((f, i) => (f.warnings || []).map((w) => [`第 ${i + 1} 张表（${shortName(f.project, 24)}）：`, w])),
+  ];
+  $("#document-warnings").replaceChildren(
+    ...warnings.map(([where, w]) =>
+      el("li", { title: w, class: "details" }, where + (chineseOf(w) || "有一处需要核对的问题（详见提示）")),
+    ),
+  );
 
   $("#forms-table tbody").replaceChildren(
     ...forms.map((f, i) =>
@@ -357,10 +516,19 @@ function renderDocument(doc) {
       ),
     ),
   );
-  const low = deviations.filter(isLowConfidence).length;
-  $("#deviation-summary").textContent = `共 ${deviations.length} 条，其中 ${low} 条低置信度`;
+  state.deviations = deviations;
+  renderDeviationSummary();
   $("#deviations-table tbody").replaceChildren(...deviations.map(deviationRow));
   $("#document-select").value = String(doc.id);
+  localStorage.setItem(LAST_DOCUMENT, String(doc.id));
+}
+
+function renderDeviationSummary() {
+  const deviations = state.deviations;
+  const low = deviations.filter(isLowConfidence).length;
+  $("#deviation-summary").textContent = `共 ${deviations.length} 条，其中 ${low} 条低置信度`;
+  const onlyLow = $("#only-low").checked;
+  $("#only-low-empty").hidden = !(onlyLow && low === 0);
 }
 
 async function loadDocumentList() {
@@ -411,6 +579,7 @@ function setupForms() {
   });
   $("#only-low").addEventListener("change", (event) => {
     $("#deviations-table").classList.toggle("only-low", event.target.checked);
+    renderDeviationSummary();
   });
   $("#document-select").addEventListener("change", (event) => {
     if (event.target.value) openDocument(event.target.value).catch(showError);
@@ -450,7 +619,23 @@ function shortName(text, max = 18) {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
-const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+/* Only one mode-bar button, a local PNG download: no "send to cloud", no Chart Studio link, no English toolbar. */
+const DOWNLOAD_PNG = {
+  name: "下载为 PNG 图片",
+  title: "下载为 PNG 图片",
+  icon: window.Plotly ? Plotly.Icons.camera : undefined,
+  click: (gd) => Plotly.downloadImage(gd, { format: "png", filename: gd.id || "piancha-chart" }),
+};
+const PLOT_CONFIG = {
+  displaylogo: false,
+  responsive: true,
+  showSendToCloud: false,
+  showEditInChartStudio: false,
+  showLink: false,
+  sendData: false,
+  showTips: false,
+  modeBarButtons: [[DOWNLOAD_PNG]],
+};
 const FONT = { family: "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif", size: 12 };
 
 function drawGroups(rows, groupBy) {
@@ -463,13 +648,13 @@ function drawGroups(rows, groupBy) {
     return {
       type: "bar",
       orientation: "h",
-      name: `${nameOf(code)} ${code}`,
+      name: nameOf(code),
       meta: code,
       y: groups,
       x: groups.map((g) => (byGroup.has(g) ? byGroup.get(g).count : 0)),
-      customdata: groups.map((g) => (byGroup.has(g) ? byGroup.get(g).points_lost : 0)),
+      customdata: groups.map((g) => num(byGroup.has(g) ? byGroup.get(g).points_lost : null)),
       marker: { color: COLORS[code] || "#999" },
-      hovertemplate: `%{y}<br>${nameOf(code)} ${code}：%{x} 条，扣分 %{customdata}<extra></extra>`,
+      hovertemplate: `%{y}<br>${nameOf(code)}：%{x} 条，扣分 %{customdata}<extra></extra>`,
     };
   });
   const legendRows = Math.ceil(traces.length / 5);
@@ -484,18 +669,22 @@ function drawGroups(rows, groupBy) {
       automargin: true,
       tickmode: "array",
       tickvals: groups,
-      ticktext: groups.map((g) => shortName(g)),
+      ticktext: groups.map((g) => shortName(g, window.innerWidth < 640 ? 9 : 18)),
     },
     legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom", traceorder: "normal" },
   };
   if (Math.max(0, ...totals.values()) <= 20) layout.xaxis.dtick = 1;
+  $("#chart-groups").style.height = `${layout.height}px`;
   $("#chart-groups-title").textContent = `各${GROUP_NAMES[groupBy] || groupBy}的原因频次（堆积）`;
   Plotly.react("chart-groups", traces, layout, PLOT_CONFIG);
 }
 
 function drawPoints(rows) {
-  const sums = new Map();
-  for (const r of rows) sums.set(r.label, (sums.get(r.label) || 0) + (r.points_lost || 0));
+  const sums = new Map(); // only the points lost that are known; a code whose deviations are all unknown is left out
+  for (const r of rows) {
+    if (r.points_lost === null || r.points_lost === undefined) continue;
+    sums.set(r.label, (sums.get(r.label) || 0) + r.points_lost);
+  }
   const codes = [...sums.keys()].sort((a, b) => sums.get(a) - sums.get(b));
   const nothing = [...sums.values()].every((v) => !v);
   $("#chart-points-empty").hidden = !nothing;
@@ -510,7 +699,7 @@ function drawPoints(rows) {
       {
         type: "bar",
         orientation: "h",
-        y: codes.map((c) => `${nameOf(c)} ${c}`),
+        y: codes.map((c) => nameOf(c)),
         x: codes.map((c) => Math.round(sums.get(c) * 100) / 100),
         marker: { color: codes.map((c) => COLORS[c] || "#999") },
         hovertemplate: "%{y}：扣分 %{x}<extra></extra>",
@@ -529,17 +718,30 @@ function drawPoints(rows) {
 
 function drawTrend(rows) {
   const years = [...new Set(rows.map((r) => r.group).filter((y) => y !== null && y !== undefined))].map(Number).sort((a, b) => a - b);
+  const note = $("#chart-trend-note");
+  const few = years.length < 2;
+  note.hidden = !few;
+  $("#chart-trend").hidden = few;
+  if (few) {
+    Plotly.purge("chart-trend");
+    const total = rows.reduce((s, r) => s + r.count, 0);
+    const top = [...rows].sort((a, b) => b.count - a.count).slice(0, 3).map((r) => `${nameOf(r.label)} ${r.count} 条`);
+    note.textContent = years.length
+      ? `只有 ${years[0]} 年一个年度的数据（共 ${total} 条偏差，最多的是 ${top.join("、")}），至少两个年度才能画趋势。`
+      : "没有填写年度的数据，无法画趋势。";
+    return;
+  }
   const traces = codesIn(rows).map((code) => {
     const byYear = new Map(rows.filter((r) => r.label === code).map((r) => [Number(r.group), r.count]));
     return {
       type: "scatter",
       mode: "lines+markers",
-      name: `${nameOf(code)} ${code}`,
+      name: nameOf(code),
       x: years,
       y: years.map((y) => byYear.get(y) || 0),
       line: { color: COLORS[code] || "#999" },
       marker: { size: 8 },
-      hovertemplate: `%{x} 年 ${nameOf(code)} ${code}：%{y} 条<extra></extra>`,
+      hovertemplate: `%{x} 年 ${nameOf(code)}：%{y} 条<extra></extra>`,
     };
   });
   Plotly.react(
@@ -558,6 +760,26 @@ function drawTrend(rows) {
   );
 }
 
+function renderGroupTotals(groups, groupBy) {
+  $("#group-totals-title").firstChild.textContent = `各${GROUP_NAMES[groupBy] || "分组"}合计 `;
+  $("#group-totals-table tbody").replaceChildren(
+    ...groups.map((g) =>
+      el(
+        "tr",
+        { class: g.abstain_rate > 0 || g.missing_reasons > 0 ? "attention" : null },
+        el("td", {}, g.group ?? "（未填）"),
+        el("td", { class: "num" }, g.deviations),
+        el("td", { class: "num" }, g.forms),
+        el("td", { class: "num" }, num(g.points_lost)),
+        el("td", { class: "num" }, g.points_lost_unknown ?? "—"),
+        el("td", { class: "num" }, g.missing_reasons),
+        el("td", { class: "num" }, g.abstained),
+        el("td", { class: "num" }, pct(g.abstain_rate)),
+      ),
+    ),
+  );
+}
+
 function renderStatsTable(rows) {
   $("#stats-table tbody").replaceChildren(
     ...rows.map((r) =>
@@ -566,7 +788,7 @@ function renderStatsTable(rows) {
         {},
         el("td", {}, r.group ?? "（未填）"),
         el("td", {}, r.label_zh ?? nameOf(r.label)),
-        el("td", {}, el("code", {}, r.label ?? "")),
+        el("td", { class: "code-col" }, el("code", {}, r.label ?? "")),
         el("td", { class: "num" }, r.count),
         el("td", { class: "num" }, pct(r.share)),
         el("td", { class: "num" }, num(r.points_lost)),
@@ -606,6 +828,7 @@ async function loadStats() {
     drawGroups(rows, groupBy);
     drawPoints(rows);
     drawTrend(counted(rowsOf(byYear)));
+    renderGroupTotals(main.groups || [], groupBy);
     renderStatsTable(rows);
   }
   panel.dataset.loading = "false";
@@ -632,13 +855,32 @@ function when(iso) {
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
 }
 
+const CLASSIFIERS = {
+  logreg: "逻辑回归",
+  logistic: "逻辑回归",
+  linearsvc: "线性支持向量机",
+  svc: "线性支持向量机",
+  complementnb: "补集朴素贝叶斯",
+  nb: "补集朴素贝叶斯",
+};
+
+/** The classifier's Chinese name (the code name in a tooltip-free <code> when unknown). */
+function classifierName(name) {
+  if (!name) return "—";
+  const key = String(name).toLowerCase().replace(/[^a-z]/g, "");
+  const found = Object.keys(CLASSIFIERS).find((k) => key.startsWith(k));
+  return found ? CLASSIFIERS[found] : el("code", {}, name);
+}
+
 function metric(label, value) {
   return el("div", {}, el("dt", {}, label), el("dd", {}, value));
 }
 
 function drawConfusion(cv) {
   const labels = cv.labels || [];
-  const names = labels.map((c) => `${nameOf(c)} ${c}`);
+  // plotly's responsive resize takes the container's height: give it the drawing's own, or it shrinks on a phone
+  $("#chart-confusion").style.height = `${160 + 30 * labels.length}px`;
+  const names = labels.map((c) => nameOf(c));
   const counts = cv.confusion || [];
   // Colour by share of the true class (row), so small classes are as readable as large ones; text is the count.
   const shares = counts.map((row) => {
@@ -684,10 +926,10 @@ function renderModel(meta) {
     metric("真实文本准确率（未见部门）", pct(head.accuracy)),
     metric("阈值下作答比例 / 作答正确率", head.answered != null ? `${pct(head.answered)} / ${pct(head.answered_accuracy)}` : "—"),
     metric("全部留出部门宏F1", every.macro_f1 != null ? `${num(every.macro_f1, 3)}（n=${every.n}）` : "—"),
-    metric("分类器 classifier", meta.classifier || "—"),
-    metric("训练样本 examples", meta.n_examples ?? "—"),
-    metric("弃权阈值 threshold", num(meta.abstain_threshold, 2)),
-    metric("训练时间 trained", when(meta.created_at)),
+    metric("分类器", classifierName(meta.classifier)),
+    metric("训练样本数", meta.n_examples ?? "—"),
+    metric("弃权阈值", num(meta.abstain_threshold, 2)),
+    metric("训练时间", when(meta.created_at)),
   );
   if (head.what_zh) $("#model-metrics").append(metric("评估方式", head.what_zh));
   const perCode = cv.per_code || {};
@@ -697,7 +939,7 @@ function renderModel(meta) {
         "tr",
         {},
         el("td", {}, nameOf(code)),
-        el("td", {}, el("code", {}, code)),
+        el("td", { class: "code-col" }, el("code", {}, code)),
         el("td", { class: "num" }, num(m.precision, 3)),
         el("td", { class: "num" }, num(m.recall, 3)),
         el("td", { class: "num" }, num(m.f1, 3)),
@@ -708,21 +950,28 @@ function renderModel(meta) {
   if (window.Plotly && cv.confusion) drawConfusion(cv);
 }
 
-function renderVersions(versions) {
+function renderVersions(versions, shown) {
+  const shownAt = shown ? new Date(shown.created_at).getTime() : NaN;
   $("#versions-table tbody").replaceChildren(
     ...versions.map((v) => {
       const status = [];
-      if (v.serving) status.push(el("span", { class: "pill" }, "服务中 serving"));
-      if (v.current && !v.serving) status.push(el("span", { class: "pill" }, "当前 current"));
-      const action = v.serving
+      const isShown = shown && v.version === shown.version;
+      if (isShown) status.push(el("span", { class: "pill" }, "当前（服务中）"));
+      if (v.current && !isShown) status.push(el("span", { class: "pill", title: "models/current 指向此版本；服务重启后使用" }, "重启后使用"));
+      const newer = new Date(v.created_at).getTime() > shownAt;
+      const action = isShown
         ? el("span", { class: "hint" }, "—")
-        : el("button", { type: "button", class: "rollback", "data-version": v.version, onclick: () => rollback(v.version) }, "切换到此版本（回滚）");
+        : el(
+            "button",
+            { type: "button", class: "rollback", "data-version": v.version, onclick: () => rollback(v.version, newer) },
+            newer ? "切换到此较新版本" : "回滚到此版本",
+          );
       return el(
         "tr",
-        { "data-version": v.version },
-        el("td", {}, el("code", {}, v.version)),
+        { "data-version": v.version, class: isShown ? "chosen" : null },
+        el("td", { class: "code-col" }, el("code", {}, v.version)),
         el("td", {}, when(v.created_at)),
-        el("td", {}, v.classifier || ""),
+        el("td", {}, classifierName(v.classifier)),
         el("td", { class: "num" }, v.n_examples ?? ""),
         el("td", { class: "num" }, num(v.headline_macro_f1, 3)),
         el("td", { class: "num" }, num(v.transfer_macro_f1, 3)),
@@ -733,8 +982,9 @@ function renderVersions(versions) {
   );
 }
 
-async function rollback(version) {
-  if (!window.confirm(`确定将服务模型切换到版本 ${version} 吗？`)) return;
+async function rollback(version, newer = false) {
+  const what = newer ? "切换到较新的版本" : "回滚到较早的版本";
+  if (!window.confirm(`确定将服务模型${what} ${version} 吗？`)) return;
   setStatus(`切换到模型 ${version}…`);
   try {
     await writeApi(`/v1/models/${encodeURIComponent(version)}/activate`, { method: "POST" });
@@ -748,7 +998,7 @@ async function rollback(version) {
 async function loadModel() {
   const versions = await api("/v1/models");
   const serving = versions.find((v) => v.serving) || versions.find((v) => v.current) || versions[0];
-  renderVersions(versions);
+  renderVersions(versions, serving);
   updateBadge(serving);
   if (serving) renderModel(await api(`/v1/models/${encodeURIComponent(serving.version)}`));
 }
@@ -757,7 +1007,7 @@ function updateBadge(serving) {
   state.serving = serving ? serving.version : null;
   $("#model-badge").textContent = serving
     ? `模型 ${serving.version} · 真实文本宏F1 ${num(serving.headline_macro_f1, 3)}（未见部门）`
-    : "尚无可用模型 / no model";
+    : "尚无可用模型";
 }
 
 /* ---------- start ---------- */
@@ -767,6 +1017,7 @@ async function start() {
   setupClassify();
   setupForms();
   setupStats();
+  setupCategories();
   try {
     state.categories = await api("/v1/categories");
     state.names = Object.fromEntries(state.categories.map((c) => [c.code, c.name_zh]));
@@ -779,6 +1030,14 @@ async function start() {
     }
   } catch (error) {
     showError(error);
+  }
+  const last = localStorage.getItem(LAST_DOCUMENT);
+  if (last) {
+    try {
+      await openDocument(last);
+    } catch (error) {
+      localStorage.removeItem(LAST_DOCUMENT); // deleted, or another database
+    }
   }
   showTab(location.hash.slice(1) || "classify");
   document.body.dataset.ready = "true";

@@ -19,6 +19,7 @@ from nlp.store.queries import (
     get_document,
     list_documents,
     set_label,
+    set_labels,
 )
 from nlp.store.session import DEFAULT_URL, Store, migrate, open_store
 
@@ -45,4 +46,5 @@ __all__ = [
     "open_store",
     "reclassify",
     "set_label",
+    "set_labels",
 ]

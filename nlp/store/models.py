@@ -163,6 +163,12 @@ class DeviationRow(_GroupColumns, Base):
             sqlite_where=sql("corrected_code IS NOT NULL"),
             postgresql_where=sql("corrected_code IS NOT NULL"),
         ),
+        Index(  # the few deviations whose points lost are unknown, counted per group by every summary
+            "ix_deviations_lost_unknown",
+            "id",
+            sqlite_where=sql("points_lost IS NULL"),
+            postgresql_where=sql("points_lost IS NULL"),
+        ),
     )
 
 
@@ -203,8 +209,8 @@ class ProjectSummaryRow(Base):
     code: Mapped[str] = mapped_column(String(40))
     n: Mapped[int] = mapped_column(Integer)
     share: Mapped[float] = mapped_column(Float)
-    points_lost: Mapped[float] = mapped_column(Float)
-    """Rounded to 2 places, as a summary shows it."""
+    points_lost: Mapped[float | None] = mapped_column(Float)
+    """Rounded to 2 places, as a summary shows it; NULL when none of the deviations has known points lost."""
     forms: Mapped[int] = mapped_column(Integer)
     example: Mapped[str] = mapped_column(Text)
 
@@ -220,7 +226,7 @@ class ProjectTotalRow(Base):
     causes: Mapped[int] = mapped_column(Integer)
     deviations: Mapped[int] = mapped_column(Integer)
     forms: Mapped[int] = mapped_column(Integer)
-    points_lost: Mapped[float] = mapped_column(Float)
+    points_lost: Mapped[float | None] = mapped_column(Float)
     missing_reasons: Mapped[int] = mapped_column(Integer)
     abstained: Mapped[int] = mapped_column(Integer)
     abstain_rate: Mapped[float] = mapped_column(Float)

@@ -202,6 +202,15 @@ def get_deviation(store: Store, deviation_id: int) -> DeviationInfo:
 
 def set_label(store: Store, deviation_id: int, code: str | None, who: str) -> DeviationInfo:
     """Record a human's code for a deviation (None removes the correction); it overrides the prediction."""
+    return set_labels(store, deviation_id, code, who, same_text=False)[0]
+
+
+def set_labels(
+    store: Store, deviation_id: int, code: str | None, who: str, *, same_text: bool = True
+) -> list[DeviationInfo]:
+    """Record a human's code for a deviation and, with `same_text`, every deviation of its document with the same text.
+
+    The requested deviation comes first in the answer; None removes the corrections."""
     codes = load_taxonomy().codes
     if code is not None and code not in codes:
         raise LabelDataError(
@@ -213,15 +222,27 @@ def set_label(store: Store, deviation_id: int, code: str | None, who: str) -> De
         row = session.get(DeviationRow, deviation_id, with_for_update=True)
         if row is None:
             raise NotFoundError(f"deviation {deviation_id}: not found / 偏差记录不存在")
-        row.corrected_code = code
-        row.corrected_at = now() if code is not None else None
-        row.corrected_by = who.strip() if code is not None else None
-        row.code = code if code is not None else row.predicted_code
+        rows = [row]
+        if same_text and row.text.strip():
+            document_id = session.get(FormRow, row.form_id).document_id
+            others = session.scalars(
+                select(DeviationRow)
+                .join(FormRow, DeviationRow.form_id == FormRow.id)
+                .where(FormRow.document_id == document_id, DeviationRow.text == row.text, DeviationRow.id != row.id)
+                .order_by(DeviationRow.id)
+                .with_for_update()
+            ).all()
+            rows += list(others)
+        for r in rows:
+            r.corrected_code = code
+            r.corrected_at = now() if code is not None else None
+            r.corrected_by = who.strip() if code is not None else None
+            r.code = code if code is not None else r.predicted_code
         session.flush()
-        refresh_form_causes(session, [row.form_id])
-        info = DeviationInfo.of(row)
-    log.info("deviation %d labelled %s by %s", deviation_id, code, who)
-    return info
+        refresh_form_causes(session, [r.form_id for r in rows])
+        infos = [DeviationInfo.of(r) for r in rows]
+    log.info("deviations %s labelled %s by %s", [i.id for i in infos], code, who)
+    return infos
 
 
 EXPORT_EXTRA = ["deviation_id", "predicted", "model_version", "corrected_by", "corrected_at"]

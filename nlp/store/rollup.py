@@ -44,22 +44,24 @@ def summary_rows(
     Rows: (group, code, count, share, points lost rounded to 2 places, forms, example), groups by name with None
     last, codes by count (highest first) then code. Groups: (group, deviations, forms, points lost, missing reasons,
     abstained, abstain rate, no cause), in the same order; a group with missing reasons only is there too.
+    Points lost are the sum of those known; None (unknown, never 0) when no deviation of the cell or group has them.
     """
     deviations: dict[str | None, int] = defaultdict(int)
-    lost_of: dict[str | None, float] = defaultdict(float)
+    lost_of: dict[str | None, float] = {}  # only groups with some known points lost
     counted: dict[tuple[str | None, str], int] = {}
     shaped = []
     for group, code, n, lost, forms, example in cells:
         deviations[group] += n
-        lost_of[group] += lost or 0.0
+        if lost is not None:
+            lost_of[group] = lost_of.get(group, 0.0) + lost
         counted[group, code] = n
-        shaped.append((group, code, n, round(lost or 0.0, 2), forms, example))
+        shaped.append((group, code, n, None if lost is None else round(lost, 2), forms, example))
     shaped.sort(key=lambda r: (*group_order(r[0]), -r[2], r[1]))
     rows = [(g, code, n, n / deviations[g], lost, forms, example) for g, code, n, lost, forms, example in shaped]
     groups = []
     for g in sorted(set(deviations) | set(missing_of), key=group_order):
         total, abstained = deviations.get(g, 0), counted.get((g, ABSTAIN), 0)
-        lost = round(lost_of.get(g, 0.0), 2)
+        lost = round(lost_of[g], 2) if g in lost_of else None
         rate = abstained / total if total else 0.0
         groups.append(
             (g, total, forms_of.get(g, 0), lost, missing_of.get(g, 0), abstained, rate, counted.get((g, NO_CAUSE), 0))

@@ -54,9 +54,10 @@ def test_stats_by_project_has_11_groups_adding_up_to_the_deviations(client, uplo
 
 
 def test_stats_as_csv_and_xlsx(client, uploaded):
-    csv = client.get("/v1/stats/causes", params={"group_by": "department", "format": "csv"})
+    csv = client.get("/v1/stats/causes", params={"group_by": "department", "format": "csv", "headers": "code"})
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
-    frame = pd.read_csv(io.StringIO(csv.text))
+    assert csv.content.startswith(b"\xef\xbb\xbf")  # a UTF-8 BOM: Excel on Windows reads the Chinese
+    frame = pd.read_csv(io.StringIO(csv.content.decode("utf-8-sig")))
     assert list(frame.columns[:8]) == [
         "group",
         "label",
@@ -69,7 +70,35 @@ def test_stats_as_csv_and_xlsx(client, uploaded):
     ]
     xlsx = client.get("/v1/stats/causes", params={"group_by": "unit", "format": "xlsx"})
     assert xlsx.status_code == 200
-    assert pd.read_excel(io.BytesIO(xlsx.content))["count"].sum() == uploaded["deviations"]
+    assert pd.read_excel(io.BytesIO(xlsx.content))["次数"].sum() == uploaded["deviations"]
+
+
+def test_stats_csv_and_excel_have_chinese_headers_by_default(client, uploaded):
+    csv = client.get("/v1/stats/causes", params={"group_by": "project", "format": "csv"})
+    frame = pd.read_csv(io.StringIO(csv.content.decode("utf-8-sig")))
+    assert list(frame.columns[:8]) == ["分组", "代码", "原因类别", "次数", "占比", "扣分", "表单数", "示例"]
+    assert "弃权率" in frame.columns and frame["次数"].sum() == uploaded["deviations"]
+    xlsx = client.get("/v1/stats/causes", params={"group_by": "project", "format": "xlsx"})
+    sheets = pd.read_excel(io.BytesIO(xlsx.content), sheet_name=None)
+    assert set(sheets) == {"汇总", "分组合计"}
+    assert list(sheets["汇总"].columns) == list(frame.columns)
+
+
+def test_a_correction_applies_to_every_deviation_of_the_document_with_the_same_text(client, auth, uploaded):
+    deviations = [d for f in uploaded["form_list"] for d in f["deviations"]]
+    by_text: dict[str, list[int]] = {}
+    for d in deviations:
+        by_text.setdefault(d["text"], []).append(d["id"])
+    text, ids = max(by_text.items(), key=lambda kv: len(kv[1]))
+    assert len(ids) > 1, "the seed has a text under several indicators"
+    one = client.post(
+        "/v1/labels", headers=auth, json={"deviation_id": ids[0], "label": "policy", "apply_to_same_text": False}
+    )
+    assert one.json()["touched"] == 1 and one.json()["deviation_ids"] == [ids[0]]
+    every = client.post("/v1/labels", headers=auth, json={"deviation_id": ids[0], "label": "staffing"})
+    assert every.json()["touched"] == len(ids) and sorted(every.json()["deviation_ids"]) == sorted(ids)
+    undone = client.post("/v1/labels", headers=auth, json={"deviation_id": ids[0], "label": None})
+    assert undone.json()["touched"] == len(ids) and undone.json()["corrected_code"] is None
 
 
 def test_a_correction_overrides_the_prediction_in_statistics_and_is_exported(client, auth, uploaded):
@@ -81,11 +110,12 @@ def test_a_correction_overrides_the_prediction_in_statistics_and_is_exported(cli
         "/v1/labels", headers=auth, json={"deviation_id": deviation["id"], "label": new_code, "who": "审计处 王芳"}
     )
     assert r.status_code == 200 and r.json()["code"] == new_code and r.json()["corrected_by"] == "审计处 王芳"
+    touched = r.json()["touched"]  # every deviation of the document with the same text
     after = {
         r["label"]: r["count"] for r in client.get("/v1/stats/causes", params={"group_by": "department"}).json()["rows"]
     }
-    assert after[new_code] == count.get(new_code, 0) + 1
-    assert after.get(deviation["code"], 0) == count[deviation["code"]] - 1
+    assert after[new_code] == count.get(new_code, 0) + touched
+    assert after.get(deviation["code"], 0) == count[deviation["code"]] - touched
     exported = client.get("/v1/labels").json()
     assert any(e["deviation_id"] == deviation["id"] and e["label"] == new_code for e in exported)
 

@@ -68,5 +68,6 @@ def test_low_confidence_rows_stand_out_and_a_correction_settles_one(page, strict
     page.uncheck("#only-low")
 
     row.locator("select").select_option("schedule")
+    row.locator("button.confirm").click()
     _expect()(row.locator(".flag.human")).to_be_visible(timeout=30_000)
     assert "low-confidence" not in (row.get_attribute("class") or "")

@@ -318,3 +318,21 @@ def test_a_stored_project_summary_out_of_step_is_a_clear_store_error(seeded) -> 
     with pytest.raises(StoreError, match="project_summary_rows is not in step with project_totals"):
         summarise(store, by="project")
     assert summarise(store, by="project", year=2023).groups  # filtered summaries are computed, not stored
+
+
+def test_unknown_points_lost_stay_unknown_and_are_counted(store, stub_model) -> None:
+    forms = hand_built_seed()
+    for f in forms:
+        for d in f.deviations:
+            d.points_lost = None  # 分值/得分 not known for the deviation
+        for i in f.indicators:
+            i.score = None
+    ingest_forms(store, forms, stub_model, file_name="unknown.txt")
+    deviations = sum(len(f.deviations) for f in forms)
+    for by, filters in (("project", {}), ("project", {"year": forms[0].year}), ("department", {})):
+        summary = summarise(store, by=by, **filters)
+        assert all(r.points_lost is None for r in summary.rows), by
+        assert all(g.points_lost is None for g in summary.groups), by
+        assert sum(g.points_lost_unknown for g in summary.groups) == deviations, by
+    frame = summarise(store, by="project").to_frame()
+    assert frame["points_lost"].isna().all() and frame["points_lost_unknown"].sum() > 0

@@ -117,7 +117,9 @@ def test_a_correction_overrides_the_prediction_in_statistics_and_is_exported(cli
     assert after[new_code] == count.get(new_code, 0) + touched
     assert after.get(deviation["code"], 0) == count[deviation["code"]] - touched
     exported = client.get("/v1/labels").json()
-    assert any(e["deviation_id"] == deviation["id"] and e["label"] == new_code for e in exported)
+    assert deviation["id"] in r.json()["deviation_ids"]
+    # one exported row per text (the latest of the same-text corrections), with the new code
+    assert [e["label"] for e in exported if e["deviation_id"] in r.json()["deviation_ids"]] == [new_code]
 
 
 def test_unknown_code_is_422_listing_the_valid_codes(client, auth, uploaded):

@@ -162,9 +162,19 @@ def _name_first(lines: list[str]) -> tuple[bool, bool]:
     return True, False
 
 
-def _runs_on(parts: list[str]) -> bool:
-    """Whether a text's last line fills its column, so the next box may carry on the same text."""
-    return len(parts) >= 2 and _fills_column(parts[-1], parts[:-1])
+def _runs_on(parts: list[str], column: list[str]) -> bool:
+    """Whether a text's last line fills its column, so the next box may carry on the same text.
+
+    The column is the text's own earlier lines, or for a one-line text the other texts' lines
+    on the form that are not their last.
+    """
+    if len(parts) >= 2:
+        return _fills_column(parts[-1], parts[:-1])
+    return (
+        len(column) >= 2
+        and _fills_column(parts[-1], column)
+        and display_width(parts[-1]) <= max(display_width(line) for line in column) + 1
+    )
 
 
 def _is_long(block: Block) -> bool:
@@ -374,6 +384,10 @@ class _FormParser:
             return "actual" if is_terminated(inline) else "target"
         return "target"
 
+    def _column(self) -> list[str]:
+        """The full lines of the texts read so far (every line of a text but its last)."""
+        return [line for dev in self.devs if len(dev.parts) > 1 for line in dev.parts[:-1]]
+
     def _content(self, block: Block, prev: str | None, dangling: _Dev | None):
         lines = block.lines
         dev_lines = [_is_dev_line(line) for line in lines]
@@ -390,7 +404,11 @@ class _FormParser:
             self.devs.append(_Dev(lines[1:], block.page, len(self.names) - 1, "same box"))
             return "dev", None
         last = self.devs[-1] if self.devs else None
-        if prev == "dev" and last is not None and (not is_terminated(last.text) or _runs_on(last.parts)):
+        if (
+            prev == "dev"
+            and last is not None
+            and (not is_terminated(last.text) or _runs_on(last.parts, self._column()))
+        ):
             last.parts.extend(lines)
         elif dangling is not None:
             dangling.parts.extend(lines)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from nlp.forms.numbers import display_width
 from nlp.forms.records import Form, Indicator
 
 
@@ -33,7 +34,7 @@ def _latin(ch: str) -> bool:
 
 
 def wrap_text(text: str, width: int) -> list[str]:
-    """Cut `text` into lines of `width` characters (the last one shorter).
+    """Cut `text` into lines `width` Chinese characters wide (the last one shorter); Latin and digits are half as wide.
 
     As Chinese typesetting does, a line never starts with closing punctuation (it hangs at
     the end of the line before) and a number or Latin word is not cut.
@@ -41,7 +42,10 @@ def wrap_text(text: str, width: int) -> list[str]:
     lines: list[str] = []
     start = 0
     while start < len(text):
-        end = min(start + width, len(text))
+        end, room = start, 2 * width
+        while end < len(text) and display_width(text[end]) <= room:
+            room -= display_width(text[end])
+            end += 1
         if end < len(text) and _latin(text[end - 1]) and _latin(text[end]):
             back = end - 1
             while back > start and _latin(text[back - 1]):

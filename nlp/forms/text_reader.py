@@ -140,6 +140,43 @@ def _is_dev_line(line: str) -> bool:
     return any(ch in DEV_PUNCT for ch in line) or bool(DEV_MARKERS.search(line))
 
 
+def _fills_column(line: str, others: list[str]) -> bool:
+    """Whether `line` is as wide as the lines of `others`: a wrapped text's line, not the last one."""
+    return bool(others) and display_width(line) >= min(display_width(o) for o in others) - 1
+
+
+def _name_first(lines: list[str]) -> tuple[bool, bool]:
+    """Whether a box's first line is a 三级指标 name above the start of its text, and whether that is certain.
+
+    A wrapped text fills its column on every line but the last, whatever the width; a
+    name is a line without sentence punctuation that is narrower than the text below it.
+    A first line without punctuation as wide as the text under it, or above a single
+    last line, is open: the page's count of value rows decides (see `_parse_group`).
+    """
+    if _is_dev_line(lines[0]):
+        return False, True
+    if len(lines) >= 3:
+        widths = [display_width(line) for line in lines[1:-1]]
+        in_column = min(widths) - 1 <= display_width(lines[0]) <= max(widths) + 1
+        return (False, False) if in_column else (True, True)
+    return True, False
+
+
+def _runs_on(parts: list[str], column: list[str]) -> bool:
+    """Whether a text's last line fills its column, so the next box may carry on the same text.
+
+    The column is the text's own earlier lines, or for a one-line text the other texts' lines
+    on the form that are not their last.
+    """
+    if len(parts) >= 2:
+        return _fills_column(parts[-1], parts[:-1])
+    return (
+        len(column) >= 2
+        and _fills_column(parts[-1], column)
+        and display_width(parts[-1]) <= max(display_width(line) for line in column) + 1
+    )
+
+
 def _is_long(block: Block) -> bool:
     return max(display_width(line) for line in block.lines) >= _LONG_TEXT_WIDTH
 
@@ -147,8 +184,12 @@ def _is_long(block: Block) -> bool:
 class _FormParser:
     """Turns the boxes of one form into a Form."""
 
-    def __init__(self, blocks: list[Block], source: str, number: int) -> None:
+    def __init__(self, blocks: list[Block], source: str, number: int, flipped: frozenset[int] = frozenset()) -> None:
         self.blocks = blocks
+        # Boxes whose first line the shape leaves open, with the reading taken (name first or
+        # not); boxes whose id is in `flipped` are read the other way.
+        self.flipped = flipped
+        self.open_boxes: list[tuple[Block, bool]] = []
         self.source = source
         self.number = number
         self.project: str | None = None
@@ -343,6 +384,10 @@ class _FormParser:
             return "actual" if is_terminated(inline) else "target"
         return "target"
 
+    def _column(self) -> list[str]:
+        """The full lines of the texts read so far (every line of a text but its last)."""
+        return [line for dev in self.devs if len(dev.parts) > 1 for line in dev.parts[:-1]]
+
     def _content(self, block: Block, prev: str | None, dangling: _Dev | None):
         lines = block.lines
         dev_lines = [_is_dev_line(line) for line in lines]
@@ -350,12 +395,20 @@ class _FormParser:
         if not any(dev_lines) and wrapped_name:
             self.names.append(_Name(join_wrapped(lines), block.page))
             return "name", dangling
-        if not dev_lines[0]:
+        first, certain = _name_first(lines)
+        if not certain:
+            self.open_boxes.append((block, first))
+            first = first != (id(block) in self.flipped)
+        if first:
             self.names.append(_Name(lines[0], block.page))
             self.devs.append(_Dev(lines[1:], block.page, len(self.names) - 1, "same box"))
             return "dev", None
         last = self.devs[-1] if self.devs else None
-        if prev == "dev" and last is not None and not is_terminated(last.text):
+        if (
+            prev == "dev"
+            and last is not None
+            and (not is_terminated(last.text) or _runs_on(last.parts, self._column()))
+        ):
             last.parts.extend(lines)
         elif dangling is not None:
             dangling.parts.extend(lines)
@@ -544,6 +597,29 @@ def _most_similar(text: str, names: list[str]) -> int | None:
     return scores.index(max(scores))
 
 
+def _parse_group(blocks: list[Block], source: str, number: int) -> Form:
+    """Parse one form; where a page has fewer names than value rows, read its open boxes as names.
+
+    A box whose first line is as wide as the text under it and has no punctuation could be a
+    name above its text or a text's first line. Each page has one value row per 三级指标, so
+    when a page lacks exactly as many names as it has such boxes, they all start with a name.
+    """
+    parser = _FormParser(blocks, source, number)
+    form = parser.parse()
+    flipped: set[int] = set()
+    for page in {b.page for b, _ in parser.open_boxes}:
+        missing = sum(r.page == page for r in parser.rows) - sum(n.page == page for n in parser.names)
+        as_text = [id(b) for b, first in parser.open_boxes if b.page == page and not first]
+        as_name = [id(b) for b, first in parser.open_boxes if b.page == page and first]
+        if missing > 0 and missing == len(as_text):
+            flipped.update(as_text)
+        elif missing < 0 and -missing == len(as_name):
+            flipped.update(as_name)
+    if not flipped:
+        return form
+    return _FormParser(blocks, source, number, frozenset(flipped)).parse()
+
+
 def read_text(text: str, source: str = "<text>") -> list[Form]:
     """Parse every form in PDF-extracted text; broken forms become warnings on the good ones."""
     groups = group_forms(split_blocks(text))
@@ -555,7 +631,7 @@ def read_text(text: str, source: str = "<text>") -> list[Form]:
     broken: list[str] = []
     for number, group in enumerate(groups, start=1):
         try:
-            forms.append(_FormParser(group, source, number).parse())
+            forms.append(_parse_group(group, source, number))
         except FormParseError as exc:
             log.info("skipping a broken form: %s", exc)
             broken.append(str(exc))

@@ -53,6 +53,24 @@ def require_api_key(
         )
 
 
+def require_read_key(
+    settings: Settings = Depends(get_settings_dep),
+    x_api_key: str | None = Header(default=None, description="needed on data routes when PIANCHA_READ_API_KEY is set"),
+) -> None:
+    """Data routes (documents, statistics, corrections, models) need the read key, or the write key, in X-API-Key
+    when PIANCHA_READ_API_KEY is set; without it they are open."""
+    if not settings.read_api_key:
+        return
+    given = (x_api_key or "").encode("utf-8", "surrogateescape")
+    keys = [k for k in (settings.read_api_key, settings.api_key) if k]
+    if x_api_key is None or not any(secrets.compare_digest(given, k.encode("utf-8")) for k in keys):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing or wrong X-API-Key header (a read key is configured) / 缺少或错误的读取密钥",
+            headers={"WWW-Authenticate": "X-API-Key"},
+        )
+
+
 def get_store(request: Request) -> Store:
     """The open database."""
     return request.app.state.store

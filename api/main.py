@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -18,6 +18,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
+from api.deps import require_read_key
 from api.openapi import declare_errors
 from api.routers import categories, classify, dashboard, documents, health, labels, models, stats
 from api.serving import ModelHolder, RetrainJobs
@@ -142,15 +143,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def bad_input(request: Request, exc: PianchaError) -> JSONResponse:
         return SafeJSONResponse({"detail": str(exc)}, status_code=422)
 
-    for router in (
-        health.router,
-        classify.router,
-        categories.router,
-        documents.router,
-        stats.router,
-        labels.router,
-        models.router,
-        dashboard.router,
-    ):
+    for router in (health.router, classify.router, categories.router, dashboard.router):
         app.include_router(router)
+    for router in (documents.router, stats.router, labels.router, models.router):  # the data: a read key may guard it
+        app.include_router(router, dependencies=[Depends(require_read_key)])
     return app

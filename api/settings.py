@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     model_dir: Path = MODELS_DIR
     seed_dir: Path = SEED_DIR
     api_key: str | None = Field(default=None, description="Required in X-API-Key on write routes when set")
+    read_api_key: str | None = Field(
+        default=None, description="Required in X-API-Key (or the write key) on data routes when set"
+    )
     abstain_threshold: float | None = Field(default=None, ge=0.0, le=1.0, description="Overrides the model's own")
     max_upload_bytes: int = 20 * 1024 * 1024
     max_batch: int = 1000
@@ -33,7 +36,7 @@ class Settings(BaseSettings):
     )
     load_seed: bool = True
 
-    @field_validator("api_key", mode="before")
+    @field_validator("api_key", "read_api_key", mode="before")
     @classmethod
     def _empty_key_is_no_key(cls, value: object) -> object:
         """`PIANCHA_API_KEY=` (empty or blank) means no key, never a key that an empty header matches."""

@@ -108,7 +108,7 @@ function detailOf(body, response) {
   return `${response.status} ${response.statusText}`;
 }
 
-async function api(path, options = {}) {
+async function fetchJson(path, options = {}) {
   const response = await fetch(path, options);
   const type = response.headers.get("content-type") || "";
   const body = type.includes("json") ? await response.json() : await response.text();
@@ -120,14 +120,15 @@ async function api(path, options = {}) {
   return body;
 }
 
-/** A write route: sends the API key kept in sessionStorage; on 401 asks for it once and retries. */
+/** Any route: sends the API key kept in sessionStorage; on 401 (a write route, or reads with a read key
+ * configured) asks for it once and retries. */
 async function writeApi(path, options = {}) {
   for (let attempt = 0; attempt < 2; attempt += 1) {
     const key = sessionStorage.getItem(KEY_STORAGE);
     const headers = { ...(options.headers || {}) };
     if (key) headers["X-API-Key"] = key;
     try {
-      return await api(path, { ...options, headers });
+      return await fetchJson(path, { ...options, headers });
     } catch (error) {
       if (error.status !== 401 || attempt > 0) throw error;
       sessionStorage.removeItem(KEY_STORAGE);
@@ -144,6 +145,8 @@ async function writeApi(path, options = {}) {
   }
   throw Object.assign(new Error("wrong API key"), { status: 401 });
 }
+
+const api = writeApi;
 
 function jsonBody(data) {
   return { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(data) };

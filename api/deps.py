@@ -37,20 +37,20 @@ def get_jobs(request: Request) -> RetrainJobs:
     return request.app.state.jobs
 
 
+def _check_key(given: str | None, keys: list[str], message: str) -> None:
+    """401 unless `given` is one of `keys` (compared in constant time)."""
+    sent = (given or "").encode("utf-8", "surrogateescape")
+    if given is None or not any(secrets.compare_digest(sent, k.encode("utf-8")) for k in keys):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, message, headers={"WWW-Authenticate": "X-API-Key"})
+
+
 def require_api_key(
     settings: Settings = Depends(get_settings_dep),
     x_api_key: str | None = Header(default=None, description="required on write routes when PIANCHA_API_KEY is set"),
 ) -> None:
     """Write routes need the configured key in X-API-Key (no key configured: loopback-only server)."""
-    if not settings.api_key:  # None, or an empty key that slipped past Settings' validation: no key
-        return
-    given = (x_api_key or "").encode("utf-8", "surrogateescape")
-    if x_api_key is None or not secrets.compare_digest(given, settings.api_key.encode("utf-8")):
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "missing or wrong X-API-Key header / 缺少或错误的 API 密钥",
-            headers={"WWW-Authenticate": "X-API-Key"},
-        )
+    if settings.api_key:  # None, or an empty key that slipped past Settings' validation: no key
+        _check_key(x_api_key, [settings.api_key], "missing or wrong X-API-Key header / 缺少或错误的 API 密钥")
 
 
 def require_read_key(
@@ -59,15 +59,11 @@ def require_read_key(
 ) -> None:
     """Data routes (documents, statistics, corrections, models) need the read key, or the write key, in X-API-Key
     when PIANCHA_READ_API_KEY is set; without it they are open."""
-    if not settings.read_api_key:
-        return
-    given = (x_api_key or "").encode("utf-8", "surrogateescape")
-    keys = [k for k in (settings.read_api_key, settings.api_key) if k]
-    if x_api_key is None or not any(secrets.compare_digest(given, k.encode("utf-8")) for k in keys):
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
+    if settings.read_api_key:
+        _check_key(
+            x_api_key,
+            [k for k in (settings.read_api_key, settings.api_key) if k],
             "missing or wrong X-API-Key header (a read key is configured) / 缺少或错误的读取密钥",
-            headers={"WWW-Authenticate": "X-API-Key"},
         )
 
 

@@ -219,11 +219,11 @@ def evaluate_command(
 def _evaluate_transfer(extra: Path | None, as_json: bool) -> None:
     """Held-out-department evaluation of the corpus (plus an optional labelled file of real texts)."""
     from nlp.corpus import load_corpus
-    from nlp.training import choose_threshold, evaluate_transfer, headline, threshold_basis
+    from nlp.training import evaluate_transfer, headline, shipped_threshold
 
     corpus = load_corpus(overrides=[extra] if extra else [])
     evaluation = evaluate_transfer(corpus)
-    threshold = choose_threshold(threshold_basis(evaluation.metrics)["coverage"])
+    threshold = shipped_threshold(evaluation.metrics)
     if as_json:
         typer.echo(
             json.dumps(

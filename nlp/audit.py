@@ -70,9 +70,9 @@ def self_confidence(corpus: pd.DataFrame, kind: str = "logreg") -> pd.DataFrame:
     if usable["label"].nunique() < 2:
         return pd.DataFrame(columns=SUSPECT_COLUMNS)
     labels = usable["label"].to_numpy()
-    probabilities, classes = out_of_fold_probabilities(
-        kind, usable["text"].tolist(), labels, fixed_folds(usable["label"])
-    )
+    texts = usable["text"].tolist()
+    splits = fixed_folds(usable["label"]).split(texts, labels)
+    probabilities, classes = out_of_fold_probabilities(kind, texts, labels, splits)
     index = {c: i for i, c in enumerate(classes)}
     own = probabilities[np.arange(len(usable)), [index[label] for label in labels]]
     best = probabilities.argmax(axis=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import platform
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -58,13 +59,15 @@ def fixed_folds(labels: pd.Series) -> StratifiedKFold:
 
 
 def out_of_fold_probabilities(
-    kind: str, texts: list[str], labels: np.ndarray, folds: StratifiedKFold
+    kind: str, texts: list[str], labels: np.ndarray, splits: Iterable[tuple[np.ndarray, np.ndarray]]
 ) -> tuple[np.ndarray, list[str]]:
-    """Probabilities for every text from a model that never saw it (fixed folds)."""
+    """Probabilities for every text from a model that never saw it: one fit per (train, test) split.
+
+    A code missing from a split's training part gets probability 0 there."""
     classes = sorted(set(labels))
     probabilities = np.zeros((len(texts), len(classes)))
     index = {c: i for i, c in enumerate(classes)}
-    for train_idx, test_idx in folds.split(texts, labels):
+    for train_idx, test_idx in splits:
         pipeline = build_pipeline(kind).fit([texts[i] for i in train_idx], labels[train_idx])
         cols = [index[c] for c in pipeline.classes_]
         probabilities[np.ix_(test_idx, cols)] = pipeline.predict_proba([texts[i] for i in test_idx])
@@ -159,15 +162,7 @@ def transfer_probabilities(
     kind: str, corpus: pd.DataFrame, folds: list[tuple[np.ndarray, np.ndarray]]
 ) -> tuple[np.ndarray, list[str]]:
     """Uncalibrated probabilities of every text from a model trained without its department."""
-    texts, labels = corpus["text"].tolist(), corpus["label"].to_numpy()
-    classes = sorted(set(labels))
-    probabilities = np.full((len(texts), len(classes)), 1e-12)
-    index = {c: i for i, c in enumerate(classes)}
-    for train_idx, test_idx in folds:
-        pipeline = build_pipeline(kind).fit([texts[i] for i in train_idx], labels[train_idx])
-        cols = [index[c] for c in pipeline.classes_]
-        probabilities[np.ix_(test_idx, cols)] = pipeline.predict_proba([texts[i] for i in test_idx])
-    return probabilities, classes
+    return out_of_fold_probabilities(kind, corpus["text"].tolist(), corpus["label"].to_numpy(), folds)
 
 
 def with_temperature(probabilities: np.ndarray, temperature: float) -> np.ndarray:
@@ -282,6 +277,11 @@ def threshold_basis(transfer: dict[str, Any]) -> dict[str, Any]:
     """The held-out figures the abstain threshold is chosen on: the real texts when there are enough of them."""
     real = transfer.get("real")
     return real if real and real["n"] >= REAL_FOR_THRESHOLD else transfer["all"]
+
+
+def shipped_threshold(transfer: dict[str, Any]) -> float:
+    """The abstain threshold a version ships with, chosen on its held-out-department evaluation."""
+    return choose_threshold(threshold_basis(transfer)["coverage"])
 
 
 def at_threshold(metrics: dict[str, Any], threshold: float) -> dict[str, Any]:
@@ -403,7 +403,7 @@ def train(
     best = max(evaluations.values(), key=lambda e: e.metrics["all"]["macro_f1"])
     kind, transfer = best.kind, best.metrics
     if threshold is None:
-        threshold = choose_threshold(threshold_basis(transfer)["coverage"])
+        threshold = shipped_threshold(transfer)
     pipeline = build_pipeline(kind).fit(corpus["text"].tolist(), corpus["label"])
     apply_temperature(pipeline, best.temperature)
     digest = data_hash(corpus)

@@ -18,16 +18,16 @@ from rich.table import Table
 from api.settings import get_settings
 from cli.errors import exits_on_bad_input
 from cli.main import app
+from nlp.classify.inference import CauseModel
+from nlp.classify.registry import load_model
 from nlp.errors import PianchaError
-from nlp.inference import CauseModel
-from nlp.registry import load_model
 from nlp.taxonomy import load_taxonomy
 from nlp.text import check_text
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from nlp.training import TrainResult
+    from nlp.training.selection import TrainResult
 
 console = Console()
 CHUNK = 500
@@ -59,9 +59,9 @@ def train_command(
     ),
 ) -> None:
     """Train on data/labelled/, the labelled notebooks and PATHS; save a version; promote it if it passes."""
-    from nlp.corpus import load_corpus
-    from nlp.model import CANDIDATES
-    from nlp.training import train
+    from nlp.classify.pipeline import CANDIDATES
+    from nlp.training.corpus import load_corpus
+    from nlp.training.selection import train
 
     corpus = load_corpus(overrides=paths or [])
     console.print(f"{len(corpus)} labelled examples; evaluating on held-out departments…")
@@ -71,7 +71,7 @@ def train_command(
 
 def print_transfer(transfer: dict, threshold: float) -> None:
     """The held-out-department figures: every held-out text, the real ones, calibration, coverage at the threshold."""
-    from nlp.training import at_threshold
+    from nlp.training.selection import at_threshold
 
     every, real, calibration = transfer["all"], transfer.get("real"), transfer["calibration"]
     for title, figures in (("real texts, department never seen in training", real), ("all held-out texts", every)):
@@ -158,7 +158,7 @@ def classify_command(
     if input is not None:
         if output is None:
             raise PianchaError("--input needs --output FILE / 需要指定输出文件")
-        from nlp.corpus import read_table
+        from nlp.training.corpus import read_table
 
         frame = read_table(input)
         _write_table(_classify_frame(model, frame, text_column, input), output)
@@ -202,8 +202,8 @@ def evaluate_command(
         raise PianchaError("evaluate needs --input LABELLED (or --learning-curve) / 需要指定标注文件")
     if not input.is_file():
         raise PianchaError(f"{input}: no such file / 文件不存在")
-    from nlp.corpus import load_corpus
-    from nlp.training import score
+    from nlp.training.corpus import load_corpus
+    from nlp.training.selection import score
 
     frame = load_corpus([input])
     model = load_model(root=get_settings().model_dir)
@@ -218,8 +218,8 @@ def evaluate_command(
 
 def _evaluate_transfer(extra: Path | None, as_json: bool) -> None:
     """Held-out-department evaluation of the corpus (plus an optional labelled file of real texts)."""
-    from nlp.corpus import load_corpus
-    from nlp.training import evaluate_transfer, headline, shipped_threshold
+    from nlp.training.corpus import load_corpus
+    from nlp.training.selection import evaluate_transfer, headline, shipped_threshold
 
     corpus = load_corpus(overrides=[extra] if extra else [])
     evaluation = evaluate_transfer(corpus)

@@ -13,10 +13,10 @@ from rich.table import Table
 from api.settings import get_settings
 from cli.errors import err_console, exits_on_bad_input
 from cli.main import app
+from nlp.classify.registry import load_model
 from nlp.errors import PianchaError
-from nlp.registry import load_model
-from nlp.stats import BY, Summary, summarise
 from nlp.store import Store, export_labels, ingest_file, list_documents, open_store, reclassify, set_label
+from nlp.store.stats import BY, Summary, summarise
 
 console = Console()
 FORMATS = ("table", "csv", "json", "xlsx")

@@ -12,18 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from api.settings import get_settings
-from cli.classifier import print_train_result
 from cli.errors import err_console, exits_on_bad_input
-from cli.main import app
-from nlp.classify import registry
+from cli.output import console, print_train_result
 from nlp.classify.registry import load_model
-from nlp.errors import ModelError, PianchaError
+from nlp.errors import PianchaError
 from nlp.labelling.notebooks import checked_output, count_reviewed
 from nlp.labelling.review import DEFAULT_LIMIT, read_texts, review_queue, write_queue_notebook
 from nlp.store import export_labels, open_store, stored_texts
@@ -31,7 +27,7 @@ from nlp.store import export_labels, open_store, stored_texts
 if TYPE_CHECKING:
     import pandas as pd
 
-console = Console()
+app = typer.Typer()
 
 
 def _short(text: str, width: int = 48) -> str:
@@ -243,41 +239,3 @@ def _print_correction_conflicts() -> None:
     )
     for row in conflicts.itertuples():
         console.print(f"  {row.text[:40]} → {', '.join(row.codes)} (deviations {', '.join(map(str, row.deviations))})")
-
-
-def _current_classifier() -> str:
-    """The classifier of the current model, or logreg when nothing is trained."""
-    root = get_settings().model_dir
-    version = registry.current_version(root)
-    try:
-        return registry.read_metadata(version, root)["classifier"] if version else "logreg"
-    except (ModelError, KeyError):
-        return "logreg"
-
-
-def print_learning_curve(input: Path | None, as_json: bool) -> None:
-    """`piancha evaluate --learning-curve`: the curve on the repository corpus (or on --input alone)."""
-    if input is not None and not input.is_file():
-        raise PianchaError(f"{input}: no such file / 文件不存在")
-    from nlp.training.corpus import load_corpus
-    from nlp.training.learning_curve import FRACTIONS, attach_to_version, learning_curve, verdict
-
-    corpus = load_corpus([input]) if input is not None else load_corpus()
-    kind = _current_classifier()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), disable=as_json) as bar:
-        task = bar.add_task(f"learning curve ({kind})", total=len(FRACTIONS) * 5)
-        curve = learning_curve(corpus, kind, progress=lambda done, total: bar.update(task, completed=done, total=total))
-    card = attach_to_version(curve, corpus, kind, root=get_settings().model_dir) if input is None else None
-    if as_json:
-        payload = {"classifier": kind, "n_examples": len(corpus), "curve": curve, "verdict": verdict(curve)}
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-        return
-    table = Table("fraction", "training examples", "macro-F1", "±")
-    for r in curve:
-        table.add_row(f"{r['fraction']:.1f}", str(r["n_train"]), f"{r['macro_f1']:.4f}", f"{r['std']:.4f}")
-    console.print(f"[bold]learning curve[/bold] ({kind}, {len(corpus)} examples, mean over the fixed folds)")
-    console.print(table)
-    console.print(verdict(curve))
-    if card is not None:
-        console.print(f"added to the model card {card}")

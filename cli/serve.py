@@ -11,11 +11,11 @@ from rich.console import Console
 from api.main import create_app
 from api.settings import Settings, get_settings
 from cli.errors import exits_on_bad_input
-from cli.main import app
 from nlp.classify.registry import current_version, load_model
 from nlp.store import ingest_file, list_documents, open_store
 
 console = Console(stderr=True)
+app = typer.Typer()
 
 
 def _is_loopback(host: str) -> bool:

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 
 from api.serving import ModelHolder, RetrainJobs
 from api.settings import Settings
-from nlp.inference import CauseModel
+from nlp.classify.inference import CauseModel
 from nlp.store import Store
 
 MAX_NAME_BYTES = 255

@@ -24,8 +24,8 @@ from api.routers import categories, classify, dashboard, documents, health, labe
 from api.serving import ModelHolder, RetrainJobs
 from api.settings import Settings, get_settings
 from nlp.errors import FormTooLargeError, ModelError, PianchaError
-from nlp.segment import initialize
 from nlp.store import NotFoundError, StoreError, export_labels, open_store
+from nlp.text.segment import initialize
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nlp.classify.inference import CauseModel
+from nlp.classify.registry import activate, current_version, load_model
 from nlp.errors import ModelError
-from nlp.inference import CauseModel
-from nlp.registry import activate, current_version, load_model
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -177,8 +177,8 @@ class RetrainJobs:
         return message.replace(str(self.holder.root), "<model directory>")
 
     def _run(self, job: RetrainJob, force: bool) -> None:
-        from nlp.corpus import retraining_corpus  # training's imports (pandas, sklearn.model_selection) are
-        from nlp.training import train  # paid by the first retrain, not by the service's start
+        from nlp.training.corpus import retraining_corpus  # training's imports (pandas, sklearn.model_selection) are
+        from nlp.training.selection import train  # paid by the first retrain, not by the service's start
 
         job.status = "running"
         try:

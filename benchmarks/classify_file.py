@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nlp.corpus import load_corpus  # noqa: E402
 from nlp.paths import MODELS_DIR, REPO_ROOT  # noqa: E402
 from nlp.text import CONTENT  # noqa: E402
+from nlp.training.corpus import load_corpus  # noqa: E402
 
 
 def main() -> None:

@@ -19,9 +19,9 @@ from sklearn.metrics import accuracy_score, f1_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nlp.corpus import load_corpus  # noqa: E402
-from nlp.model import build_pipeline  # noqa: E402
+from nlp.classify.pipeline import build_pipeline  # noqa: E402
 from nlp.text import model_text  # noqa: E402
+from nlp.training.corpus import load_corpus  # noqa: E402
 
 
 def main() -> None:

@@ -23,9 +23,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks import local_server  # noqa: E402
-from nlp.corpus import load_corpus  # noqa: E402
 from nlp.paths import MODELS_DIR  # noqa: E402
 from nlp.text import CONTENT  # noqa: E402
+from nlp.training.corpus import load_corpus  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import local_server  # noqa: E402
+from nlp.classify.registry import current_version  # noqa: E402
 from nlp.paths import MODELS_DIR  # noqa: E402
-from nlp.registry import current_version  # noqa: E402
 
 
 def time_to_ready(command: list[str], port: int, env: dict[str, str]) -> float:

@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
-from nlp.stats import BY, summarise  # noqa: E402
 from nlp.store import Store, open_store  # noqa: E402
 from nlp.store.models import DeviationRow, DocumentRow, FormRow, IndicatorRow, ModelVersionRow  # noqa: E402
 from nlp.store.rollup import refresh_form_causes  # noqa: E402
+from nlp.store.stats import BY, summarise  # noqa: E402
 from nlp.taxonomy import ABSTAIN, load_taxonomy  # noqa: E402
 
 DEPARTMENTS = 40

@@ -19,17 +19,17 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nlp.corpus import load_corpus  # noqa: E402
+from nlp.classify.registry import load_model  # noqa: E402
 from nlp.paths import MODELS_DIR  # noqa: E402
-from nlp.registry import load_model  # noqa: E402
-from nlp.segment import HMM, initialize  # noqa: E402
 from nlp.text import CONTENT  # noqa: E402
+from nlp.text.segment import HMM, initialize  # noqa: E402
+from nlp.training.corpus import load_corpus  # noqa: E402
 
 LOAD_SNIPPET = """
 import time, sys
 t0 = time.perf_counter()
-from nlp.registry import load_model
-from nlp.segment import initialize
+from nlp.classify.registry import load_model
+from nlp.text.segment import initialize
 t1 = time.perf_counter()
 m = load_model(root=__import__('pathlib').Path(sys.argv[1]))
 t2 = time.perf_counter()
@@ -106,7 +106,7 @@ def main() -> None:
     imports, model_load, jieba_load = min(loads, key=lambda x: x[1] + x[2])
     print(
         f"model load in a fresh process: {model_load + jieba_load:.2f} s (inference.npz {model_load:.2f} s + jieba "
-        f"dictionary {jieba_load:.2f} s), after {imports:.2f} s of importing nlp.registry (numpy, jieba)"
+        f"dictionary {jieba_load:.2f} s), after {imports:.2f} s of importing nlp.classify.registry (numpy, jieba)"
     )
 
 

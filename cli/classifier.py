@@ -12,41 +12,24 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from api.settings import get_settings
 from cli.errors import exits_on_bad_input
-from cli.main import app
-from nlp.errors import PianchaError
-from nlp.inference import CauseModel
-from nlp.registry import load_model
-from nlp.taxonomy import load_taxonomy
+from cli.output import console, print_metrics, print_train_result, print_transfer, write_table
+from nlp.classify import registry
+from nlp.classify.inference import CauseModel
+from nlp.classify.registry import load_model
+from nlp.errors import ModelError, PianchaError
 from nlp.text import check_text
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from nlp.training import TrainResult
 
-console = Console()
+app = typer.Typer()
 CHUNK = 500
-
-
-def _print_metrics(title: str, metrics: dict) -> None:
-    taxonomy = load_taxonomy()
-    console.print(f"[bold]{title}[/bold]: macro-F1 {metrics['macro_f1']:.4f}, accuracy {metrics['accuracy']:.4f}")
-    table = Table("code", "中文名", "precision", "recall", "F1", "n")
-    for code, m in metrics["per_code"].items():
-        table.add_row(
-            code,
-            taxonomy.name_zh(code),
-            f"{m['precision']:.2f}",
-            f"{m['recall']:.2f}",
-            f"{m['f1']:.2f}",
-            str(m["support"]),
-        )
-    console.print(table)
 
 
 @app.command("train")
@@ -59,48 +42,14 @@ def train_command(
     ),
 ) -> None:
     """Train on data/labelled/, the labelled notebooks and PATHS; save a version; promote it if it passes."""
-    from nlp.corpus import load_corpus
-    from nlp.model import CANDIDATES
-    from nlp.training import train
+    from nlp.classify.pipeline import CANDIDATES
+    from nlp.training.corpus import load_corpus
+    from nlp.training.selection import train
 
     corpus = load_corpus(overrides=paths or [])
     console.print(f"{len(corpus)} labelled examples; evaluating on held-out departments…")
     candidates = CANDIDATES if compare else ("logreg",)
     print_train_result(train(corpus, root=get_settings().model_dir, force=force, candidates=candidates))
-
-
-def print_transfer(transfer: dict, threshold: float) -> None:
-    """The held-out-department figures: every held-out text, the real ones, calibration, coverage at the threshold."""
-    from nlp.training import at_threshold
-
-    every, real, calibration = transfer["all"], transfer.get("real"), transfer["calibration"]
-    for title, figures in (("real texts, department never seen in training", real), ("all held-out texts", every)):
-        if not figures:
-            continue
-        answered = at_threshold(figures, threshold)
-        _print_metrics(f"{title} ({figures['n']})", figures)
-        console.print(
-            f"  at threshold {threshold:.2f}: {answered['coverage']:.1%} answered, "
-            f"{(answered['accuracy'] or 0):.1%} of them right"
-        )
-    console.print(
-        f"calibration: temperature {calibration['temperature']}, expected calibration error "
-        f"{calibration['ece_uncalibrated']:.3f} → {calibration['ece_calibrated']:.3f}"
-    )
-
-
-def print_train_result(result: TrainResult) -> None:
-    """The report of one training run: held-out-department figures, threshold, version, promotion."""
-    meta = result.metadata
-    console.print(
-        f"candidates (held-out-department macro-F1): {meta['candidates_transfer_macro_f1']} → {meta['classifier']}"
-    )
-    print_transfer(meta["metrics"]["transfer"], meta["abstain_threshold"])
-    console.print(f"abstain threshold {meta['abstain_threshold']:.2f}: {meta['abstain_threshold_rule']}")
-    console.print(f"version {result.version} at {result.path}")
-    console.print(
-        ("[green]promoted[/green]: " if result.promoted else "[yellow]kept current[/yellow]: ") + result.reason
-    )
 
 
 def _classify_frame(model: CauseModel, frame: pd.DataFrame, column: str, source: Path) -> pd.DataFrame:
@@ -130,18 +79,6 @@ def _classify_frame(model: CauseModel, frame: pd.DataFrame, column: str, source:
     return result
 
 
-def _write_table(frame: pd.DataFrame, path: Path) -> None:
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        frame.to_csv(path, index=False, encoding="utf-8")
-    elif suffix == ".jsonl":
-        frame.to_json(path, orient="records", lines=True, force_ascii=False)
-    elif suffix == ".xlsx":
-        frame.to_excel(path, index=False)
-    else:
-        raise PianchaError(f"{path}: unsupported output type {suffix!r}; use .csv, .jsonl or .xlsx")
-
-
 @app.command("classify")
 @exits_on_bad_input
 def classify_command(
@@ -158,10 +95,10 @@ def classify_command(
     if input is not None:
         if output is None:
             raise PianchaError("--input needs --output FILE / 需要指定输出文件")
-        from nlp.corpus import read_table
+        from nlp.training.corpus import read_table
 
         frame = read_table(input)
-        _write_table(_classify_frame(model, frame, text_column, input), output)
+        write_table(_classify_frame(model, frame, text_column, input), output)
         console.print(f"{len(frame)} rows classified with model {model.version} → {output}")
         return
     p = model.classify(text)
@@ -195,15 +132,13 @@ def evaluate_command(
     if transfer:
         return _evaluate_transfer(input, as_json)
     if curve:
-        from cli.labelling import print_learning_curve
-
         return print_learning_curve(input, as_json)
     if input is None:
         raise PianchaError("evaluate needs --input LABELLED (or --learning-curve) / 需要指定标注文件")
     if not input.is_file():
         raise PianchaError(f"{input}: no such file / 文件不存在")
-    from nlp.corpus import load_corpus
-    from nlp.training import score
+    from nlp.training.corpus import load_corpus
+    from nlp.training.selection import score
 
     frame = load_corpus([input])
     model = load_model(root=get_settings().model_dir)
@@ -213,13 +148,13 @@ def evaluate_command(
     if as_json:
         typer.echo(json.dumps(metrics, ensure_ascii=False, indent=2))
     else:
-        _print_metrics(f"{input.name} ({len(frame)} texts, model {model.version})", metrics)
+        print_metrics(f"{input.name} ({len(frame)} texts, model {model.version})", metrics)
 
 
 def _evaluate_transfer(extra: Path | None, as_json: bool) -> None:
     """Held-out-department evaluation of the corpus (plus an optional labelled file of real texts)."""
-    from nlp.corpus import load_corpus
-    from nlp.training import evaluate_transfer, headline, shipped_threshold
+    from nlp.training.corpus import load_corpus
+    from nlp.training.selection import evaluate_transfer, headline, shipped_threshold
 
     corpus = load_corpus(overrides=[extra] if extra else [])
     evaluation = evaluate_transfer(corpus)
@@ -234,3 +169,41 @@ def _evaluate_transfer(extra: Path | None, as_json: bool) -> None:
         )
         return
     print_transfer(evaluation.metrics, threshold)
+
+
+def _current_classifier() -> str:
+    """The classifier of the current model, or logreg when nothing is trained."""
+    root = get_settings().model_dir
+    version = registry.current_version(root)
+    try:
+        return registry.read_metadata(version, root)["classifier"] if version else "logreg"
+    except (ModelError, KeyError):
+        return "logreg"
+
+
+def print_learning_curve(input: Path | None, as_json: bool) -> None:
+    """`piancha evaluate --learning-curve`: the curve on the repository corpus (or on --input alone)."""
+    if input is not None and not input.is_file():
+        raise PianchaError(f"{input}: no such file / 文件不存在")
+    from nlp.training.corpus import load_corpus
+    from nlp.training.learning_curve import FRACTIONS, attach_to_version, learning_curve, verdict
+
+    corpus = load_corpus([input]) if input is not None else load_corpus()
+    kind = _current_classifier()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), disable=as_json) as bar:
+        task = bar.add_task(f"learning curve ({kind})", total=len(FRACTIONS) * 5)
+        curve = learning_curve(corpus, kind, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    card = attach_to_version(curve, corpus, kind, root=get_settings().model_dir) if input is None else None
+    if as_json:
+        payload = {"classifier": kind, "n_examples": len(corpus), "curve": curve, "verdict": verdict(curve)}
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    table = Table("fraction", "training examples", "macro-F1", "±")
+    for r in curve:
+        table.add_row(f"{r['fraction']:.1f}", str(r["n_train"]), f"{r['macro_f1']:.4f}", f"{r['std']:.4f}")
+    console.print(f"[bold]learning curve[/bold] ({kind}, {len(corpus)} examples, mean over the fixed folds)")
+    console.print(table)
+    console.print(verdict(curve))
+    if card is not None:
+        console.print(f"added to the model card {card}")

@@ -10,10 +10,10 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.errors import exits_on_bad_input
-from cli.main import app
 from nlp.forms import Form, parse_forms
 
 console = Console()
+app = typer.Typer()
 
 
 def _num(value: float | None) -> str:

@@ -12,34 +12,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from api.settings import get_settings
-from cli.classifier import print_train_result
 from cli.errors import err_console, exits_on_bad_input
-from cli.main import app
-from nlp import registry
-from nlp.errors import ModelError, PianchaError
-from nlp.inference import CANDIDATES
-from nlp.registry import load_model
-from nlp.review import (
-    DEFAULT_LIMIT,
-    checked_output,
-    count_reviewed,
-    read_texts,
-    review_queue,
-    stored_texts,
-    write_queue_notebook,
-)
-from nlp.store import export_labels, open_store
+from cli.output import console, print_train_result
+from nlp.classify.registry import load_model
+from nlp.errors import PianchaError
+from nlp.labelling.notebooks import checked_output, count_reviewed
+from nlp.labelling.review import DEFAULT_LIMIT, read_texts, review_queue, write_queue_notebook
+from nlp.store import export_labels, open_store, stored_texts
 
 if TYPE_CHECKING:
     import pandas as pd
 
-console = Console()
+app = typer.Typer()
 
 
 def _short(text: str, width: int = 48) -> str:
@@ -106,12 +94,8 @@ def review_queue_command(
     )
 
 
-def _parse_candidates(candidates: str) -> tuple[str, ...]:
-    chosen = tuple(c.strip() for c in candidates.split(",") if c.strip())
-    unknown = [c for c in chosen if c not in CANDIDATES]
-    if not chosen or unknown:
-        raise PianchaError(f"--candidates {candidates!r}: choose from {', '.join(CANDIDATES)} / 未知分类器")
-    return chosen
+CANDIDATES_HELP = "logreg (logistic regression), svc (LinearSVC + sigmoid), cnb (ComplementNB)"
+"""The kinds of nlp.classify.pipeline.CANDIDATES, spelled out so the CLI starts without importing scikit-learn."""
 
 
 @app.command("retrain")
@@ -120,12 +104,14 @@ def retrain_command(
     paths: list[Path] = typer.Argument(..., help="Reviewed labelling notebooks (or .csv/.jsonl/.xlsx); they win."),
     force: bool = typer.Option(False, "--force", help="Promote even if the held-out-department figures drop."),
     candidates: str = typer.Option(
-        "logreg", "--candidates", help=f"Classifiers to compare, comma-separated ({', '.join(CANDIDATES)})."
+        "logreg", "--candidates", help=f"Classifiers to compare, comma-separated: {CANDIDATES_HELP}."
     ),
     stored: bool = typer.Option(True, "--stored/--no-stored", help="Include the corrections stored in the database."),
 ) -> None:
     """Train on the whole corpus, the stored corrections and the reviewed rows of PATHS, like `piancha train`."""
-    kinds = _parse_candidates(candidates)
+    from nlp.classify.pipeline import checked_candidates
+
+    kinds = checked_candidates(candidates.split(","), "--candidates")
     for path in paths:
         if not path.is_file():
             raise PianchaError(f"{path}: no such file / 文件不存在")
@@ -135,8 +121,8 @@ def retrain_command(
     corrections = _stored_corrections() if stored else None
     if corrections is not None and len(corrections):
         console.print(f"{len(corrections)} corrections stored in the database")
-    from nlp.corpus import retraining_corpus
-    from nlp.training import train
+    from nlp.training.corpus import retraining_corpus
+    from nlp.training.selection import train
 
     corpus = retraining_corpus(paths, corrections)
     console.print(f"{len(corpus)} labelled examples; evaluating {', '.join(kinds)} on held-out departments…")
@@ -144,7 +130,7 @@ def retrain_command(
 
 
 def _audit_json(report, top: int) -> str:  # noqa: ANN001 (LabelAudit)
-    from nlp.audit import MIN_EXAMPLES
+    from nlp.labelling.audit import MIN_EXAMPLES
 
     def records(frame: pd.DataFrame) -> list[dict]:
         return json.loads(frame.to_json(orient="records", force_ascii=False))
@@ -166,7 +152,7 @@ def _audit_json(report, top: int) -> str:  # noqa: ANN001 (LabelAudit)
 
 
 def _print_audit(report, top: int) -> None:  # noqa: ANN001 (LabelAudit)
-    from nlp.audit import MIN_EXAMPLES
+    from nlp.labelling.audit import MIN_EXAMPLES
 
     issues = report.issues(top)
     console.print(
@@ -206,19 +192,19 @@ def audit_labels_command(
     paths: list[Path] = typer.Argument(None, help="Extra labelled files (their labels win), as for train."),
     only: bool = typer.Option(False, "--only", help="Audit only PATHS, not the repository corpus."),
     top: int = typer.Option(20, "--top", help="How many likely mislabelled examples to list."),
-    classifier: str = typer.Option("logreg", "--classifier", help=f"One of {', '.join(CANDIDATES)}."),
+    classifier: str = typer.Option("logreg", "--classifier", help=f"One of {CANDIDATES_HELP}."),
     output: Path = typer.Option(None, "--output", help="Also write the findings as a labelling notebook (.ipynb)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --output file."),
     as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
 ) -> None:
     """Rank labelled examples by out-of-fold self-confidence; list thin codes, near-duplicate conflicts, measures."""
-    if classifier not in CANDIDATES:
-        raise PianchaError(f"--classifier {classifier!r}: choose from {', '.join(CANDIDATES)} / 未知分类器")
-    kind = classifier
+    from nlp.classify.pipeline import checked_candidates
+
+    (kind,) = checked_candidates([classifier], "--classifier")
     if only and not paths:
         raise PianchaError("--only needs labelled files to audit / 需要指定标注文件")
-    from nlp.audit import audit_labels, audit_notebook
-    from nlp.corpus import load_corpus
+    from nlp.labelling.audit import audit_labels, audit_notebook
+    from nlp.training.corpus import load_corpus
 
     if output is not None:
         checked_output(output, overwrite)
@@ -253,41 +239,3 @@ def _print_correction_conflicts() -> None:
     )
     for row in conflicts.itertuples():
         console.print(f"  {row.text[:40]} → {', '.join(row.codes)} (deviations {', '.join(map(str, row.deviations))})")
-
-
-def _current_classifier() -> str:
-    """The classifier of the current model, or logreg when nothing is trained."""
-    root = get_settings().model_dir
-    version = registry.current_version(root)
-    try:
-        return registry.read_metadata(version, root)["classifier"] if version else "logreg"
-    except (ModelError, KeyError):
-        return "logreg"
-
-
-def print_learning_curve(input: Path | None, as_json: bool) -> None:
-    """`piancha evaluate --learning-curve`: the curve on the repository corpus (or on --input alone)."""
-    if input is not None and not input.is_file():
-        raise PianchaError(f"{input}: no such file / 文件不存在")
-    from nlp.corpus import load_corpus
-    from nlp.learning_curve import FRACTIONS, attach_to_version, learning_curve, verdict
-
-    corpus = load_corpus([input]) if input is not None else load_corpus()
-    kind = _current_classifier()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), disable=as_json) as bar:
-        task = bar.add_task(f"learning curve ({kind})", total=len(FRACTIONS) * 5)
-        curve = learning_curve(corpus, kind, progress=lambda done, total: bar.update(task, completed=done, total=total))
-    card = attach_to_version(curve, corpus, kind, root=get_settings().model_dir) if input is None else None
-    if as_json:
-        payload = {"classifier": kind, "n_examples": len(corpus), "curve": curve, "verdict": verdict(curve)}
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-        return
-    table = Table("fraction", "training examples", "macro-F1", "±")
-    for r in curve:
-        table.add_row(f"{r['fraction']:.1f}", str(r["n_train"]), f"{r['macro_f1']:.4f}", f"{r['std']:.4f}")
-    console.print(f"[bold]learning curve[/bold] ({kind}, {len(corpus)} examples, mean over the fixed folds)")
-    console.print(table)
-    console.print(verdict(curve))
-    if card is not None:
-        console.print(f"added to the model card {card}")

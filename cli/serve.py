@@ -11,11 +11,11 @@ from rich.console import Console
 from api.main import create_app
 from api.settings import Settings, get_settings
 from cli.errors import exits_on_bad_input
-from cli.main import app
-from nlp.registry import current_version, load_model
+from nlp.classify.registry import current_version, load_model
 from nlp.store import ingest_file, list_documents, open_store
 
 console = Console(stderr=True)
+app = typer.Typer()
 
 
 def _is_loopback(host: str) -> bool:
@@ -31,8 +31,8 @@ def prepare(settings: Settings) -> None:
     """Train a model when none is current; ingest the seed forms when the database is empty."""
     if current_version(settings.model_dir) is None:
         console.print(f"no model in {settings.model_dir}: training one on the labelled corpus (about a minute)…")
-        from nlp.corpus import load_corpus  # only the first start trains: later ones never import scikit-learn
-        from nlp.training import train
+        from nlp.training.corpus import load_corpus  # only the first start trains: later ones never import scikit-learn
+        from nlp.training.selection import train
 
         result = train(load_corpus(), root=settings.model_dir)
         head = result.metadata["headline"]

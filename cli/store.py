@@ -12,13 +12,14 @@ from rich.table import Table
 
 from api.settings import get_settings
 from cli.errors import err_console, exits_on_bad_input
-from cli.main import app
+from cli.output import write_table
+from nlp.classify.registry import load_model
 from nlp.errors import PianchaError
-from nlp.registry import load_model
-from nlp.stats import BY, Summary, summarise
 from nlp.store import Store, export_labels, ingest_file, list_documents, open_store, reclassify, set_label
+from nlp.store.stats import BY, Summary, summarise
 
 console = Console()
+app = typer.Typer()
 FORMATS = ("table", "csv", "json", "xlsx")
 
 
@@ -216,11 +217,9 @@ def export_labels_command(
     output: Path = typer.Argument(..., help="Where to write the corrections (.csv, .jsonl or .xlsx)."),
 ) -> None:
     """Write every human correction as labelled data that `piancha train` reads."""
-    from cli.classifier import _write_table
-
     with _store() as store:
         frame = export_labels(store)
-    _write_table(frame, output)
+    write_table(frame, output)
     console.print(f"{len(frame)} corrections → {output}", highlight=False)
 
 

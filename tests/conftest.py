@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from nlp.corpus import load_corpus
+from nlp.classify.registry import load_model
 from nlp.paths import NOTEBOOKS_DIR, SEED_DIR
-from nlp.registry import load_model
-from nlp.training import TrainResult, train
+from nlp.training.corpus import load_corpus
+from nlp.training.selection import TrainResult, train
 
 
 @pytest.fixture(scope="session")

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from nlp.corpus import load_corpus
 from nlp.errors import LabelDataError
 from nlp.paths import LABELLED_DIR, NOTEBOOKS_DIR
 from nlp.taxonomy import load_taxonomy
 from nlp.text import split_cause_measure
+from nlp.training.corpus import load_corpus
 
 NEAR_DUPLICATE_COSINE = 0.70
 """Character 1–3-gram TF-IDF cosine above which two texts count as near-duplicates (see data/README.md)."""

@@ -8,9 +8,9 @@ import joblib
 import pytest
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from nlp.classify.registry import activate, current_version, list_versions, load_model
 from nlp.errors import ModelError, TextError
-from nlp.registry import activate, current_version, list_versions, load_model
-from nlp.training import gate, train
+from nlp.training.selection import gate, train
 
 # Texts written for this test only (not in the corpus), from sectors the seed never covers.
 UNSEEN = [
@@ -166,8 +166,8 @@ def test_compiled_features_and_probabilities_are_the_pipelines_own(model, corpus
 
 @pytest.mark.parametrize("kind", ["logreg", "svc", "cnb"])
 def test_every_candidate_compiles_to_the_same_probabilities(corpus, kind, tmp_path):
-    from nlp.inference import CompiledClassifier
-    from nlp.model import build_pipeline, compile_pipeline
+    from nlp.classify.inference import CompiledClassifier
+    from nlp.classify.pipeline import build_pipeline, compile_pipeline
 
     sample = corpus.groupby("label").head(12)
     pipeline = build_pipeline(kind).fit(sample["text"].tolist(), sample["label"])
@@ -179,7 +179,7 @@ def test_every_candidate_compiles_to_the_same_probabilities(corpus, kind, tmp_pa
 
 
 def test_two_codes_compile_too(corpus):
-    from nlp.model import build_pipeline, compile_pipeline
+    from nlp.classify.pipeline import build_pipeline, compile_pipeline
 
     sample = corpus[corpus["label"].isin(["funding", "system"])]
     for kind in ("logreg", "svc"):
@@ -197,7 +197,7 @@ def test_a_saved_version_is_classified_without_scikit_learn(trained, model_root)
     import sys
 
     probe = (
-        "import sys; from nlp.registry import load_model; import api.main, cli.main;"
+        "import sys; from nlp.classify.registry import load_model; import api.main, cli.main;"
         f"m = load_model(root=__import__('pathlib').Path({str(model_root)!r}));"
         "p = m.classify('由于网络不稳定，系统曾发生临时性故障');"
         "print(p.label, sorted(x for x in ('sklearn', 'scipy.stats', 'pandas', 'joblib') if x in sys.modules))"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from nlp.model import Segmenter
-from nlp.segment import build_tokenizer, dictionary_cache, initialize, segment
+from nlp.classify.pipeline import Segmenter
+from nlp.text.segment import build_tokenizer, dictionary_cache, initialize, segment
 
 
 def test_segmentation_splits_chinese_into_several_words():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from nlp.training import (
+from nlp.training.selection import (
     choose_threshold,
     cross_fitted_calibration,
     fit_temperature,

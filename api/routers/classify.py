@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 
 from api.deps import get_model
 from api.schemas import BatchRequest, BatchResponse, ClassifyRequest, ClassifyResponse
-from nlp.inference import CauseModel
+from nlp.classify.inference import CauseModel
 
 router = APIRouter(prefix="/v1/classify", tags=["classify"])
 

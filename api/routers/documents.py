@@ -12,7 +12,7 @@ from fastapi import Path as PathParam
 from api.deps import get_model, get_settings_dep, get_store, require_api_key, upload_name
 from api.schemas import MAX_ID
 from api.settings import Settings
-from nlp.inference import CauseModel
+from nlp.classify.inference import CauseModel
 from nlp.store import Store, get_document, ingest_file, list_documents
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])

@@ -11,9 +11,9 @@ from api.deps import get_holder, get_jobs, get_settings_dep, require_api_key, up
 from api.schemas import ModelInfo, RetrainStatus
 from api.serving import ModelHolder, QueueFullError, RetrainJob, RetrainJobs
 from api.settings import Settings
+from nlp.classify.registry import list_versions, read_metadata
 from nlp.errors import ModelError
 from nlp.forms.excel_reader import check_workbook
-from nlp.registry import list_versions, read_metadata
 
 router = APIRouter(tags=["models"])
 LABEL_FILE_TYPES = {".ipynb", ".csv", ".jsonl", ".xlsx"}

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.deps import get_store
-from nlp.stats import summarise
 from nlp.store import Store
+from nlp.store.stats import summarise
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

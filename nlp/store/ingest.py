@@ -7,7 +7,6 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,14 +17,14 @@ from sqlalchemy.orm import Session
 from nlp.errors import FormParseError, TextError
 from nlp.forms.records import Form
 from nlp.store.errors import StoreError
-from nlp.store.models import DeviationRow, DocumentRow, FormRow, IndicatorRow, ModelVersionRow
+from nlp.store.models import DeviationRow, DocumentRow, FormRow, IndicatorRow, ModelVersionRow, now
 from nlp.store.rollup import refresh_form_causes
 from nlp.store.session import Store
 from nlp.taxonomy import ABSTAIN, NO_CAUSE
 from nlp.text import MAX_TEXT_CHARS, check_text
 
 if TYPE_CHECKING:
-    from nlp.inference import CauseModel, Prediction
+    from nlp.classify.inference import CauseModel, Prediction
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +50,6 @@ class ReclassifyResult:
     examined: int
     changed: int
     corrected_kept: int
-
-
-def now() -> datetime:
-    """The current time in UTC (what every stored timestamp uses)."""
-    return datetime.now(timezone.utc)
 
 
 def _has_text(text: str | None) -> bool:

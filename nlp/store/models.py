@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
@@ -13,6 +13,11 @@ GROUP_COLUMNS = ("department", "unit", "project", "year", "level1", "level2")
 """What a summary can group by; deviations and indicators carry them all, written at ingest."""
 FORM_COLUMNS = ("department", "unit", "project", "year")
 """The groupings a whole form falls into; form_causes rolls deviations up to (form, code) for them."""
+
+
+def now() -> datetime:
+    """The current time in UTC (what every stored timestamp uses)."""
+    return datetime.now(timezone.utc)
 
 
 class Base(DeclarativeBase):

@@ -7,16 +7,17 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from nlp.errors import LabelDataError
+from nlp.errors import LabelDataError, TextError
+from nlp.labelling.review import SOURCE_COLUMNS
 from nlp.store.errors import NotFoundError
-from nlp.store.ingest import now
-from nlp.store.models import DeviationRow, DocumentRow, FormRow
+from nlp.store.models import DeviationRow, DocumentRow, FormRow, now
 from nlp.store.rollup import refresh_form_causes, refresh_project_summary
 from nlp.store.session import Store
 from nlp.taxonomy import load_taxonomy
+from nlp.text import check_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -246,7 +247,7 @@ def set_labels(
 
 
 EXPORT_EXTRA = ["deviation_id", "predicted", "model_version", "corrected_by", "corrected_at"]
-"""Columns an export carries after the labelled-data columns (nlp.corpus.COLUMNS)."""
+"""Columns an export carries after the labelled-data columns (nlp.training.corpus.COLUMNS)."""
 
 
 def export_labels(store: Store) -> pd.DataFrame:
@@ -255,9 +256,9 @@ def export_labels(store: Store) -> pd.DataFrame:
     One row per text: when the same text (under several indicators or forms) was corrected to different codes, the
     latest correction wins, so conflicting corrections never block a retraining; `correction_conflicts` lists them.
     """
-    import pandas as pd  # pandas and nlp.corpus load on the first export, not with the service
+    import pandas as pd  # pandas and nlp.training.corpus load on the first export, not with the service
 
-    from nlp.corpus import COLUMNS
+    from nlp.training.corpus import COLUMNS
 
     query = (
         select(DeviationRow, FormRow.position, DocumentRow.file_name)
@@ -299,3 +300,49 @@ def correction_conflicts(store: Store) -> pd.DataFrame:
         frame = pd.DataFrame(session.execute(query).all(), columns=["text", "code", "deviation_id"])
     grouped = frame.groupby("text").agg(codes=("code", lambda c: sorted(set(c))), deviations=("deviation_id", list))
     return grouped[grouped["codes"].map(len) > 1].reset_index()
+
+
+def stored_texts(store: Store, department: str | None = None) -> pd.DataFrame:
+    """Stored deviations that carry no human correction, with their project, indicator and department."""
+    import pandas as pd
+
+    query = (
+        select(
+            DeviationRow.id,
+            DeviationRow.text,
+            DeviationRow.project,
+            DeviationRow.indicator,
+            DeviationRow.department,
+        )
+        .where(DeviationRow.corrected_code.is_(None))
+        .order_by(DeviationRow.id)
+    )
+    if department:
+        query = query.where(or_(DeviationRow.department == department, DeviationRow.unit == department))
+    with store.sessions() as session:
+        rows = session.execute(query).all()
+    frame = pd.DataFrame(
+        [
+            {
+                "text": text,
+                "project": project or "",
+                "indicator": indicator or "",
+                "department": dept or "",
+                "deviation_id": str(i),
+            }
+            for i, text, project, indicator, dept in rows
+            if _classifiable(text, f"deviation {i}")
+        ],
+        columns=SOURCE_COLUMNS,
+    )
+    log.info("%d uncorrected stored deviations%s", len(frame), f" of {department}" if department else "")
+    return frame
+
+
+def _classifiable(text: str | None, where: str) -> bool:
+    try:
+        check_text(text, where=where)
+    except TextError as exc:
+        log.warning("skipped: %s", exc)
+        return False
+    return True

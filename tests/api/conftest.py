@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import Settings
-from nlp.registry import activate
+from nlp.classify.registry import activate
 
 API_KEY = "test-key-0123"
 

@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from nlp.registry import activate
+from nlp.classify.registry import activate
 from tests.support.servers import free_port
 
 WORKERS = 2

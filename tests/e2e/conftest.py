@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.registry import activate
+from nlp.classify.registry import activate
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"

@@ -16,8 +16,8 @@ ABSTAINING_SHARE = 0.2
 def strict_threshold(model_root, seed_file) -> float:
     """A threshold the model's confidence on a fifth of the seed deviations falls below (the seed is in its training
     data, so it is sure of most of them)."""
+    from nlp.classify.registry import load_model
     from nlp.forms import parse_forms
-    from nlp.registry import load_model
 
     texts = [d.text for f in parse_forms(seed_file) for d in f.deviations]
     confidences = sorted(p.confidence for p in load_model(root=model_root).classify_batch(texts, evidence=0))

@@ -11,8 +11,8 @@ from typer.testing import CliRunner, Result
 
 from api.settings import get_settings
 from cli.main import app
-from nlp import registry
-from nlp.inference import Prediction, Ranked
+from nlp.classify import registry
+from nlp.classify.inference import Prediction, Ranked
 from nlp.store import ingest_file, open_store
 from nlp.taxonomy import ABSTAIN, load_taxonomy
 from tests.store.conftest import StubModel

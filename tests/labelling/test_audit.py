@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nlp.audit import MIN_EXAMPLES, measure_heavy, near_duplicate_conflicts, thin_codes
-from nlp.corpus import load_corpus, read_notebook_tables
+from nlp.labelling.audit import MIN_EXAMPLES, measure_heavy, near_duplicate_conflicts, thin_codes
 from nlp.taxonomy import load_taxonomy
+from nlp.training.corpus import load_corpus, read_notebook_tables
 
 PER_CODE = 20
 

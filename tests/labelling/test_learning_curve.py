@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nlp import registry
-from nlp.corpus import load_corpus
-from nlp.learning_curve import FRACTIONS, SECTION, attach_to_version, stratified_subsets
-from nlp.training import data_hash
+from nlp.classify import registry
+from nlp.training.corpus import load_corpus
+from nlp.training.learning_curve import FRACTIONS, SECTION, attach_to_version, stratified_subsets
+from nlp.training.selection import data_hash
 
 CURVE = [
     {"fraction": 0.5, "n_train": 10, "macro_f1": 0.5, "std": 0.1},

@@ -9,8 +9,8 @@ import pytest
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from nbclient import NotebookClient
 
-from nlp.corpus import has_labels
 from nlp.paths import NOTEBOOKS_DIR, REPO_ROOT
+from nlp.training.corpus import has_labels
 
 NOTEBOOK = NOTEBOOKS_DIR / "2.0-review-and-retrain.ipynb"
 

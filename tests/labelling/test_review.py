@@ -8,19 +8,14 @@ import nbformat
 import pandas as pd
 import pytest
 
-from nlp.corpus import LABELS_TAG, load_corpus, read_notebook_tables, retraining_corpus
+from nlp.classify.registry import list_versions, load_model, read_metadata
 from nlp.errors import LabelDataError, PianchaError
-from nlp.registry import list_versions, load_model, read_metadata
-from nlp.review import (
-    QUEUE_COLUMNS,
-    count_reviewed,
-    review_queue,
-    stored_texts,
-    write_queue_notebook,
-)
-from nlp.store import open_store, set_label
+from nlp.labelling.notebooks import count_reviewed
+from nlp.labelling.review import QUEUE_COLUMNS, review_queue, write_queue_notebook
+from nlp.store import open_store, set_label, stored_texts
 from nlp.taxonomy import load_taxonomy
-from nlp.training import data_hash
+from nlp.training.corpus import LABELS_TAG, load_corpus, read_notebook_tables, retraining_corpus
+from nlp.training.selection import data_hash
 from tests.labelling.conftest import FixedModel
 
 SURE = [("system", 0.90), ("external", 0.05)]

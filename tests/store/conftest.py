@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from nlp.classify.inference import Prediction, Ranked
 from nlp.forms.records import Budget, Deviation, Form, Indicator
-from nlp.inference import Prediction, Ranked
 from nlp.store import Store, open_store
 from nlp.taxonomy import ABSTAIN, load_taxonomy
 from nlp.text import split_cause_measure

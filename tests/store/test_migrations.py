@@ -9,10 +9,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from nlp.stats import summarise
 from nlp.store import ingest_forms, open_store, set_label
 from nlp.store.models import Base
 from nlp.store.session import SCHEMA_HEAD, _alembic_config, stored_revision
+from nlp.store.stats import summarise
 from tests.store.conftest import StubModel, hand_built_seed, silent_form
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from nlp.forms.records import Deviation, Form, Indicator
-from nlp.stats import BY, Summary, SummaryError, summarise
 from nlp.store import get_document, ingest_forms, open_store, set_label
+from nlp.store.stats import BY, Summary, SummaryError, summarise
 from tests.store.conftest import (
     PG_ENV,
     SILENT_PROJECT,
@@ -223,7 +223,7 @@ def test_the_form_roll_up_stays_in_step_with_every_write(store, stub_model) -> N
 
 def _computed(store, by: str, year: int | None = None, department: str | None = None) -> Summary:
     """The summary aggregated at read time, never the stored by-project one."""
-    from nlp.stats import _computed_summary
+    from nlp.store.stats import _computed_summary
 
     with store.engine.connect() as connection:
         rows, groups = _computed_summary(connection, by, year, department)

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import event, inspect
 
 import nlp.forms
-from nlp.corpus import load_corpus
 from nlp.errors import FormParseError, LabelDataError
 from nlp.forms.records import Deviation, Form, Indicator
 from nlp.store import (
@@ -27,6 +26,7 @@ from nlp.store import (
 )
 from nlp.store.models import DeviationRow
 from nlp.store.queries import UNNAMED
+from nlp.training.corpus import load_corpus
 from tests.store.conftest import StubModel, hand_built_seed, snapshot
 
 
@@ -238,8 +238,8 @@ def test_lossy_value_rows_not_tied_to_names_count_as_missing_reasons(store, stub
 def test_one_text_corrected_to_two_codes_exports_the_latest_and_is_listed_as_a_conflict(
     store, stub_model, seed_file: Path
 ) -> None:
-    from nlp.corpus import retraining_corpus
     from nlp.store import correction_conflicts
+    from nlp.training.corpus import retraining_corpus
 
     document = get_document(store, ingest_file(store, seed_file, stub_model).document_id)
     deviations = [d for f in document.form_list for d in f.deviations]

@@ -140,5 +140,5 @@ def split_cause_measure(text: str) -> SplitText:
 
 
 def model_text(text: str) -> str:
-    """What the classifier reads of a raw text: normalised, the cause part kept (nlp.model and nlp.inference)."""
+    """What the classifier reads of a raw text: normalised, the cause part kept (by the Pipeline and inference)."""
     return split_cause_measure(normalise(text)).for_model

@@ -10,7 +10,6 @@ import re
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
 
 import jieba
 
@@ -96,12 +95,3 @@ def segment(text: str) -> list[str]:
     """The words of a text: jieba tokens without punctuation, spaces and stop words."""
     tokenizer = initialize()
     return [w for w in tokenizer.lcut(text, HMM=HMM) if _TOKEN.search(w) and w not in _stopwords]
-
-
-def __getattr__(name: str) -> Any:
-    """Model files pickled before the Pipeline step moved to nlp.model name it here."""
-    if name == "Segmenter":
-        from nlp.model import Segmenter
-
-        return Segmenter
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

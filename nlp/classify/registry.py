@@ -8,8 +8,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from nlp.classify.inference import DEFAULT_MARGIN, DEFAULT_THRESHOLD, CauseModel, CompiledClassifier
 from nlp.errors import ModelError
-from nlp.inference import DEFAULT_MARGIN, DEFAULT_THRESHOLD, CauseModel, CompiledClassifier
 from nlp.paths import MODELS_DIR
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,7 @@ CURRENT = "current"
 MODEL_FILE = "model.joblib"
 """The whole scikit-learn Pipeline: evaluation, audits and retraining read it."""
 INFERENCE_FILE = "inference.npz"
-"""The Pipeline compiled to arrays (nlp.inference): classifying reads only this."""
+"""The Pipeline compiled to arrays (nlp.classify.inference): classifying reads only this."""
 METADATA_FILE = "metadata.json"
 REPORT_FILE = "report.md"
 
@@ -117,7 +117,7 @@ def load_model(version: str | None = None, root: Path | None = None) -> CauseMod
     if (folder / INFERENCE_FILE).is_file():
         compiled = CompiledClassifier.load(folder / INFERENCE_FILE)
     else:  # saved before inference.npz existed: compile the Pipeline once and keep the result
-        from nlp.model import compile_pipeline
+        from nlp.classify.pipeline import compile_pipeline
 
         pipeline = load_pipeline()
         compiled = compile_pipeline(pipeline)

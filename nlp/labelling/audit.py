@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from nlp.review import labelling_notebook
+from nlp.labelling.notebooks import labelling_notebook
 from nlp.taxonomy import load_taxonomy
 from nlp.text import normalise, split_cause_measure
-from nlp.training import FOLDS, fixed_folds, out_of_fold_probabilities
+from nlp.training.selection import FOLDS, fixed_folds, out_of_fold_probabilities
 
 if TYPE_CHECKING:
     import nbformat

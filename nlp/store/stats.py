@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Select, func, literal, select
 from sqlalchemy.orm import aliased
 
 from nlp.errors import PianchaError
-from nlp.store import Store, StoreError
+from nlp.store.errors import StoreError
 from nlp.store.models import (
     FORM_COLUMNS,
     GROUP_COLUMNS,
@@ -32,6 +32,7 @@ from nlp.store.models import (
     ProjectTotalRow,
 )
 from nlp.store.rollup import group_order, summary_rows
+from nlp.store.session import Store
 from nlp.taxonomy import load_taxonomy
 
 if TYPE_CHECKING:

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import f1_score
 
-from nlp import registry
+from nlp.classify import registry
+from nlp.classify.pipeline import build_pipeline
 from nlp.errors import PianchaError
-from nlp.model import build_pipeline
-from nlp.training import SEED, data_hash, fixed_folds
+from nlp.training.selection import SEED, data_hash, fixed_folds
 
 log = logging.getLogger(__name__)
 

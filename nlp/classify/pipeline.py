@@ -1,7 +1,7 @@
 """The cause classifier as one scikit-learn Pipeline (normalise → features → classify), and its compiled form.
 
 Training, evaluation and audits use the Pipeline; `compile_pipeline` turns a fitted one into the arrays
-that nlp.inference classifies with, so serving never imports scikit-learn.
+that nlp.classify.inference classifies with, so serving never imports scikit-learn.
 """
 
 from __future__ import annotations
@@ -15,12 +15,19 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from nlp.classify.inference import CompiledClassifier, LinearScorer, TfidfBranch
 from nlp.errors import ModelError
-from nlp.inference import CANDIDATES, CompiledClassifier, LinearScorer, TfidfBranch
-from nlp.segment import initialize, segment
-from nlp.text import model_text
+from nlp.text import initialize, model_text, segment
 
-__all__ = ["CANDIDATES", "Segmenter", "TextNormaliser", "build_pipeline", "compile_pipeline"]
+__all__ = [
+    "CANDIDATES",
+    "Segmenter",
+    "TextNormaliser",
+    "build_classifier",
+    "build_pipeline",
+    "checked_candidates",
+    "compile_pipeline",
+]
 
 
 class TextNormaliser(BaseEstimator, TransformerMixin):
@@ -70,6 +77,18 @@ def build_features() -> FeatureUnion:
     return FeatureUnion([("words", words), ("chars", chars)])
 
 
+CANDIDATES = ("logreg", "svc", "cnb")
+"""The classifiers training compares (`build_classifier`); each compiles to a LinearScorer."""
+
+
+def checked_candidates(names: Iterable[str], option: str) -> tuple[str, ...]:
+    """The candidate kinds named, or a ModelError naming `option` and the kinds to choose from."""
+    chosen = tuple(n.strip() for n in names if n.strip())
+    if not chosen or any(n not in CANDIDATES for n in chosen):
+        raise ModelError(f"{option} {','.join(chosen)!r}: choose from {', '.join(CANDIDATES)} / 未知分类器")
+    return chosen
+
+
 def build_classifier(kind: str) -> BaseEstimator:
     """One of the candidate classifiers, with balanced class weights where it takes them."""
     if kind == "logreg":
@@ -99,7 +118,7 @@ def build_pipeline(kind: str = "logreg") -> Pipeline:
 
 
 def _branch(vectoriser: TfidfVectorizer, analyzer: str) -> TfidfBranch:
-    """A fitted TfidfVectorizer as arrays, refusing settings nlp.inference does not reproduce."""
+    """A fitted TfidfVectorizer as arrays, refusing settings nlp.classify.inference does not reproduce."""
     expected = {
         "analyzer": analyzer,
         "binary": False,
@@ -161,7 +180,7 @@ def _scorer(classifier: Any, classes: list[str]) -> LinearScorer:
 
 
 def compile_pipeline(pipeline: Pipeline) -> CompiledClassifier:
-    """A fitted Pipeline from build_pipeline as the arrays nlp.inference classifies with."""
+    """A fitted Pipeline from build_pipeline as the arrays nlp.classify.inference classifies with."""
     features = dict(pipeline.named_steps["features"].transformer_list)
     classes = [str(c) for c in pipeline.classes_]
     return CompiledClassifier(

@@ -1,10 +1,10 @@
 """Classifying with a trained version: predictions with abstention and evidence, from plain arrays.
 
-A trained version is saved twice (nlp.registry): `model.joblib`, the whole scikit-learn Pipeline that
+A trained version is saved twice (nlp.classify.registry): `model.joblib`, the whole scikit-learn Pipeline that
 evaluation, audits and retraining use, and `inference.npz`, what classifying needs — the two TF-IDF
 vocabularies with their idf weights and the linear scorer's coefficients. Reading the second needs only
 NumPy, SciPy's sparse matrices and jieba, so the service starts without importing scikit-learn (which
-brings scipy.stats and pandas: about 1.5 s of a start). `nlp.model.compile_pipeline` writes it from a
+brings scipy.stats and pandas: about 1.5 s of a start). `nlp.classify.pipeline.compile_pipeline` writes it from a
 fitted Pipeline; the tests check that it gives the Pipeline's own features and probabilities.
 """
 
@@ -22,12 +22,10 @@ import numpy as np
 from scipy import sparse
 
 from nlp.errors import ModelError
-from nlp.segment import segment
 from nlp.taxonomy import ABSTAIN, load_taxonomy
 from nlp.text import check_text, normalise, split_cause_measure
+from nlp.text.segment import segment
 
-CANDIDATES = ("logreg", "svc", "cnb")
-"""The classifiers training compares (nlp.model.build_classifier); each compiles to a LinearScorer."""
 DEFAULT_THRESHOLD = 0.35
 """Used only when a model's metadata has no threshold of its own (training chooses one)."""
 DEFAULT_MARGIN = 0.0

@@ -2,28 +2,24 @@
 
 queue = review_queue(model, stored_texts(store), limit=50)   # abstained first, then the smallest margins
 write_queue_notebook(queue, "review.ipynb", model_version=model.version)
-corpus = retraining_corpus(["review.ipynb"], export_labels(store))   # nlp.corpus; then nlp.training.train
+corpus = retraining_corpus(["review.ipynb"], export_labels(store))   # then nlp.training.train
+
+`stored_texts` (the uncorrected deviations of the database) lives in nlp.store, above this package.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select
-
-from nlp.errors import PianchaError, TextError
-from nlp.inference import CauseModel
-from nlp.store.models import DeviationRow
-from nlp.store.session import Store
-from nlp.taxonomy import load_taxonomy
+from nlp.classify.inference import CauseModel
+from nlp.errors import PianchaError
+from nlp.labelling.notebooks import checked_output, labelling_notebook
 from nlp.text import check_text
 
-if TYPE_CHECKING:  # pandas, nbformat and nlp.corpus load with the first queue, not with the CLI
-    import nbformat
+if TYPE_CHECKING:  # pandas, nbformat and nlp.training.corpus load with the first queue, not with the CLI
     import pandas as pd
 
 log = logging.getLogger(__name__)
@@ -48,57 +44,11 @@ JOIN = "|"
 """Separator of several projects, indicators or deviation ids on one deduplicated row (as in 1.0-label-seed-forms)."""
 
 
-def stored_texts(store: Store, department: str | None = None) -> pd.DataFrame:
-    """Stored deviations that carry no human correction, with their project, indicator and department."""
-    import pandas as pd
-
-    query = (
-        select(
-            DeviationRow.id,
-            DeviationRow.text,
-            DeviationRow.project,
-            DeviationRow.indicator,
-            DeviationRow.department,
-        )
-        .where(DeviationRow.corrected_code.is_(None))
-        .order_by(DeviationRow.id)
-    )
-    if department:
-        query = query.where(or_(DeviationRow.department == department, DeviationRow.unit == department))
-    with store.sessions() as session:
-        rows = session.execute(query).all()
-    frame = pd.DataFrame(
-        [
-            {
-                "text": text,
-                "project": project or "",
-                "indicator": indicator or "",
-                "department": dept or "",
-                "deviation_id": str(i),
-            }
-            for i, text, project, indicator, dept in rows
-            if _classifiable(text, f"deviation {i}")
-        ],
-        columns=SOURCE_COLUMNS,
-    )
-    log.info("%d uncorrected stored deviations%s", len(frame), f" of {department}" if department else "")
-    return frame
-
-
-def _classifiable(text: str | None, where: str) -> bool:
-    try:
-        check_text(text, where=where)
-    except TextError as exc:
-        log.warning("skipped: %s", exc)
-        return False
-    return True
-
-
 def read_texts(path: Path, text_column: str = "text", department: str | None = None) -> pd.DataFrame:
     """Texts to review from a .csv/.jsonl/.xlsx (or labelled .ipynb) file; `project`/`indicator` columns are kept."""
     import pandas as pd
 
-    from nlp.corpus import read_tables
+    from nlp.training.corpus import read_tables
 
     path = Path(path)
     if not path.is_file():
@@ -173,39 +123,6 @@ def review_queue(model: CauseModel, texts: pd.DataFrame, limit: int | None = DEF
     return ranked[[*QUEUE_COLUMNS, "abstained", "second", "department"]].reset_index(drop=True)
 
 
-def codes_markdown() -> str:
-    """The taxonomy as a Markdown table: code, 中文名, definition."""
-    taxonomy = load_taxonomy()
-    lines = ["| code | 中文名 | definition |", "|---|---|---|"]
-    lines += [f"| `{c.code}` | {c.name_zh} | {c.definition.replace('|', '/')} |" for c in taxonomy.causes]
-    return "\n".join(lines)
-
-
-def labels_csv(frame: pd.DataFrame, columns: Sequence[str]) -> str:
-    """A table as the CSV source of a `labels` raw cell; commas, quotes and line breaks in texts are quoted."""
-    return frame[list(columns)].to_csv(index=False, lineterminator="\n").rstrip("\n")
-
-
-def labelling_notebook(
-    intro: str, table: pd.DataFrame, columns: Sequence[str], after: str = ""
-) -> nbformat.NotebookNode:
-    """A labelled notebook: an intro, the codes and their definitions, the `labels` CSV cell, an optional note."""
-    import nbformat  # loaded when a notebook is written, not with the CLI
-
-    from nlp.corpus import LABELS_TAG
-
-    cells = [
-        nbformat.v4.new_markdown_cell(intro),
-        nbformat.v4.new_markdown_cell("## The codes / 原因代码\n\n" + codes_markdown()),
-        nbformat.v4.new_raw_cell(labels_csv(table, columns), metadata={"tags": [LABELS_TAG]}),
-    ]
-    if after:
-        cells.append(nbformat.v4.new_markdown_cell(after))
-    nb = nbformat.v4.new_notebook(cells=cells)
-    nb.metadata["language_info"] = {"name": "python"}
-    return nb
-
-
 HOW_TO_REVIEW = """\
 **How to review / 审核方法.** The table below (a raw CSV cell tagged `labels`) has one row per distinct text.
 
@@ -220,16 +137,6 @@ HOW_TO_REVIEW = """\
 4. Save, then run `piancha retrain {name}` (or upload the file to `/v1/retrain`). Move the file into
    `notebooks/` to keep your labels for every later `piancha train`.
 """
-
-
-def checked_output(path: Path, overwrite: bool = False) -> Path:
-    """Where to write a labelling notebook: an .ipynb name, and never an existing file unless `overwrite`."""
-    path = Path(path)
-    if path.suffix.lower() != ".ipynb":
-        raise PianchaError(f"{path}: a labelling notebook must be named *.ipynb / 输出文件须为 .ipynb")
-    if path.exists() and not overwrite:
-        raise PianchaError(f"{path}: already exists (it may hold your edits); choose another --output / 文件已存在")
-    return path
 
 
 def write_queue_notebook(
@@ -256,19 +163,3 @@ def write_queue_notebook(
     nbformat.write(nb, str(path))
     log.info("review queue of %d texts written to %s", len(queue), path)
     return path
-
-
-def count_reviewed(path: Path) -> tuple[int, int]:
-    """(rows marked reviewed, all rows) of a labelled file; a table without a `reviewed` column counts whole."""
-    from nlp.corpus import REVIEWED_MARKS, read_tables
-
-    reviewed = total = 0
-    for table in read_tables(Path(path)):
-        columns = [str(c).strip().lower() for c in table.frame.columns]
-        total += len(table.frame)
-        if "reviewed" not in columns:
-            reviewed += len(table.frame)
-            continue
-        marks = table.frame.iloc[:, columns.index("reviewed")].fillna("").astype(str).str.strip().str.lower()
-        reviewed += int(marks.isin(REVIEWED_MARKS).sum())
-    return reviewed, total

@@ -138,12 +138,37 @@ def migrate(engine: Engine) -> str:
     return head
 
 
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Serialise schema creation between processes opening one SQLite file at once (several service workers);
+    PostgreSQL takes an advisory lock inside `migrate` instead."""
+    database = engine.url.database or ""
+    if engine.dialect.name != "sqlite" or database in ("", ":memory:"):
+        yield
+        return
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(Path(database).expanduser()) + ".migrate.lock")
+    try:
+        lock.acquire(timeout=120)
+    except Timeout:
+        raise StoreError(
+            f"{database}: another process has been creating the schema for 120 s ({lock.lock_file} is held) "
+            "/ 另一进程正在初始化数据库"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def open_store(url: str | None = None) -> Store:
     """Open (and on first use create) the database at `url`; default: the SQLite file data/piancha.sqlite."""
     url = url or DEFAULT_URL
     engine = _engine(url)
     try:
-        migrate(engine)
+        with _migration_lock(engine):
+            migrate(engine)
     except OperationalError as exc:
         engine.dispose()
         where = engine.url.render_as_string(hide_password=True)

@@ -134,3 +134,14 @@ def test_evaluate_transfer_reproduces_the_headline_on_the_corpus(on_small_corpus
     figures = json.loads(result.output)
     assert figures["headline"]["evaluation"] == "transfer.real" and figures["headline"]["n"] == figures["real"]["n"]
     assert figures["headline"] == small_trained.metadata["headline"] | {"threshold": figures["headline"]["threshold"]}
+
+
+def test_verbose_turns_on_the_librarys_info_logging(cli_env):
+    import logging
+
+    result = runner.invoke(app, ["--verbose", "classify", "系统网络故障"])
+    assert result.exit_code == 0, result.output
+    assert logging.getLogger().level == logging.INFO
+    result = runner.invoke(app, ["classify", "系统网络故障"])
+    assert result.exit_code == 0, result.output
+    assert logging.getLogger().level == logging.WARNING

@@ -1,16 +1,19 @@
-"""Shared dependencies: settings, the serving model, the retrain jobs, the API key check."""
+"""Shared dependencies: settings, the serving model, the retrain jobs, the database, the API key checks.
+
+Routes take them through the Annotated aliases at the end (`model: ModelDep`, `store: StoreDep`, …)."""
 
 from __future__ import annotations
 
 import secrets
 from pathlib import PurePath
+from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 
 from api.serving import ModelHolder, RetrainJobs
-from api.settings import Settings
 from nlp.classify.inference import CauseModel
+from nlp.config import Settings
 from nlp.store import Store
 
 MAX_NAME_BYTES = 255
@@ -86,3 +89,10 @@ def upload_name(filename: str | None, *, field: str = "file") -> str:
     raise RequestValidationError(
         [{"type": "value_error", "loc": ("body", field), "msg": f"{field}: {problem}", "input": name[:100]}]
     )
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+HolderDep = Annotated[ModelHolder, Depends(get_holder)]
+ModelDep = Annotated[CauseModel, Depends(get_model)]
+JobsDep = Annotated[RetrainJobs, Depends(get_jobs)]
+StoreDep = Annotated[Store, Depends(get_store)]

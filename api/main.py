@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
@@ -22,10 +21,10 @@ from api.deps import require_read_key
 from api.openapi import declare_errors
 from api.routers import categories, classify, dashboard, documents, health, labels, models, stats
 from api.serving import ModelHolder, RetrainJobs
-from api.settings import Settings, get_settings
+from nlp.config import Settings, get_settings
 from nlp.errors import FormTooLargeError, ModelError, PianchaError
 from nlp.store import NotFoundError, StoreError, export_labels, open_store
-from nlp.text.segment import initialize
+from nlp.text.words import initialize
 
 log = logging.getLogger(__name__)
 
@@ -60,33 +59,39 @@ def _malformed_json(errors: Sequence[Any]) -> str | None:
     return None
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the lifespan opens the database and loads jieba and the current model once."""
-    settings = settings or get_settings()
+ERROR_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (NotFoundError, 404),
+    (StoreError, 503),
+    (FormTooLargeError, 413),
+    (PianchaError, 422),
+)
+"""The HTTP status of each library error (the most specific class that matches decides); the body names what."""
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.store = open_store(settings.database_url)
-        initialize()
-        try:
-            app.state.models.load()
-        except ModelError as exc:
-            log.error("no model to serve: %s", exc)
-        watching = app.state.models.watch(settings.model_watch_seconds) if settings.model_watch_seconds else None
-        yield
-        if watching is not None:
-            watching.set()
-        app.state.jobs.shutdown()
-        app.state.store.close()
 
-    app = FastAPI(
-        title="piancha", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None
-    )
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the database, load jieba and the current model once; follow models/current; close all at the end."""
+    settings: Settings = app.state.settings
+    app.state.store = open_store(settings.database_url)
+    initialize()
+    try:
+        app.state.models.load()
+    except ModelError as exc:
+        log.error("no model to serve: %s", exc)
+    watching = app.state.models.watch(settings.model_watch_seconds) if settings.model_watch_seconds else None
+    yield
+    if watching is not None:
+        watching.set()
+    app.state.jobs.shutdown()
+    app.state.store.close()
+
+
+def _serve_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs, served from the installed swagger-ui-bundle package: works offline."""
     app.mount("/docs-assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        """Swagger UI served from the installed swagger-ui-bundle package: works offline."""
         return get_swagger_ui_html(
             openapi_url=app.openapi_url or "/openapi.json",
             title="piancha API",
@@ -95,56 +100,67 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             swagger_favicon_url="/docs-assets/favicon-32x32.png",
         )
 
-    declare_errors(app)
+
+async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """400 for a body that is not JSON at all, 422 with FastAPI's list of field errors otherwise."""
+    errors = exc.errors()
+    malformed = _malformed_json(errors)
+    if malformed is not None:
+        return SafeJSONResponse({"detail": malformed}, status_code=400)
+    return SafeJSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """An HTTPException as `{"detail": …}` (no body for 204/304), its headers kept."""
+    headers = getattr(exc, "headers", None)
+    if exc.status_code in {204, 304}:
+        return Response(status_code=exc.status_code, headers=headers)
+    return SafeJSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
+
+def _library_error(status_code: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    """A handler answering a library error with `status_code` and the error's message as the detail."""
+
+    async def handler(request: Request, exc: Exception) -> JSONResponse:
+        return SafeJSONResponse({"detail": str(exc)}, status_code=status_code)
+
+    return handler
+
+
+def _handle_errors(app: FastAPI) -> None:
+    """Every error answers `{"detail": …}` with its status: never a 500 for bad input."""
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    for error, status_code in ERROR_STATUS:
+        app.add_exception_handler(error, _library_error(status_code))
+
+
+def _include_routers(app: FastAPI) -> None:
+    """Health checks and the dashboard at the root; the API under one /v1 router, its data behind the read key."""
+    v1 = APIRouter(prefix="/v1")
+    for router in (classify.router, categories.router):
+        v1.include_router(router)
+    for router in (documents.router, stats.router, labels.router, models.router):
+        v1.include_router(router, dependencies=[Depends(require_read_key)])
+    for router in (health.router, dashboard.router, v1):
+        app.include_router(router)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app: settings, the model holder and retraining jobs in app.state, docs, error handlers, routers.
+
+    The lifespan opens the database and loads jieba and the current model once, never at import."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="piancha", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.settings = settings
     app.state.models = ModelHolder(settings.model_dir, threshold=settings.abstain_threshold)
     app.state.jobs = RetrainJobs(
         app.state.models, corrections=lambda: export_labels(app.state.store), max_queued=settings.retrain_queue
     )
-
-    def database_ready() -> bool:
-        try:
-            with app.state.store.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-            return True
-        except Exception:  # any failure means not ready
-            return False
-
-    app.state.database_ready = database_ready
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = exc.errors()
-        malformed = _malformed_json(errors)
-        if malformed is not None:
-            return SafeJSONResponse({"detail": malformed}, status_code=400)
-        return SafeJSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        headers = getattr(exc, "headers", None)
-        if exc.status_code in {204, 304}:
-            return Response(status_code=exc.status_code, headers=headers)
-        return SafeJSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
-
-    @app.exception_handler(NotFoundError)
-    async def not_found(request: Request, exc: NotFoundError) -> JSONResponse:
-        return SafeJSONResponse({"detail": str(exc)}, status_code=404)
-
-    @app.exception_handler(StoreError)
-    async def store_failed(request: Request, exc: StoreError) -> JSONResponse:
-        return SafeJSONResponse({"detail": str(exc)}, status_code=503)
-
-    @app.exception_handler(FormTooLargeError)
-    async def too_large(request: Request, exc: FormTooLargeError) -> JSONResponse:
-        return SafeJSONResponse({"detail": str(exc)}, status_code=413)
-
-    @app.exception_handler(PianchaError)
-    async def bad_input(request: Request, exc: PianchaError) -> JSONResponse:
-        return SafeJSONResponse({"detail": str(exc)}, status_code=422)
-
-    for router in (health.router, classify.router, categories.router, dashboard.router):
-        app.include_router(router)
-    for router in (documents.router, stats.router, labels.router, models.router):  # the data: a read key may guard it
-        app.include_router(router, dependencies=[Depends(require_read_key)])
+    _serve_docs(app)
+    declare_errors(app)
+    _handle_errors(app)
+    _include_routers(app)
     return app

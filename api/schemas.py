@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from nlp.classify.card import ModelCard
 from nlp.errors import TextError
 from nlp.text import MAX_TEXT_CHARS, check_text, check_unicode
 
@@ -106,6 +107,10 @@ class LabelRequest(BaseModel):
 
 
 class RetrainStatus(BaseModel):
+    """A retraining job as the API shows it (read from api.serving.RetrainJob's attributes)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     job: str
     status: str = Field(description="queued | running | done | failed")
     version: str | None = None
@@ -129,22 +134,25 @@ class ModelInfo(BaseModel):
     headline_what_zh: str | None = None
     transfer_macro_f1: float | None = None
     """Macro-F1 over every text held out with its department (authored groups and real departments)."""
+    abstain_threshold: float
+    """Below this confidence the answer is `other`: the serving model's (PIANCHA_ABSTAIN_THRESHOLD when set), else
+    the version's own."""
 
     @classmethod
-    def from_metadata(cls, meta: dict[str, Any], *, current: bool, serving: bool) -> ModelInfo:
-        """A version's summary from its metadata.json (versions saved before the headline existed show None)."""
-        head = meta.get("headline") or {}
-        transfer = (meta.get("metrics", {}).get("transfer") or {}).get("all") or {}
+    def from_card(cls, card: ModelCard, *, serving: bool, threshold: float | None = None) -> ModelInfo:
+        """A version's summary from its model card (versions saved before the headline existed show None)."""
+        head = card.headline
         return cls(
-            version=meta["version"],
-            created_at=meta.get("created_at"),
-            classifier=meta.get("classifier"),
-            current=current,
+            version=card.version,
+            created_at=card.created_at,
+            classifier=card.classifier,
+            current=card.current,
             serving=serving,
-            n_examples=meta.get("n_examples"),
-            headline_macro_f1=head.get("macro_f1"),
-            headline_accuracy=head.get("accuracy"),
-            headline_n=head.get("n"),
-            headline_what_zh=head.get("what_zh"),
-            transfer_macro_f1=transfer.get("macro_f1"),
+            n_examples=card.n_examples,
+            headline_macro_f1=head.macro_f1 if head else None,
+            headline_accuracy=head.accuracy if head else None,
+            headline_n=head.n if head else None,
+            headline_what_zh=head.what_zh if head else None,
+            transfer_macro_f1=card.transfer_f1(),
+            abstain_threshold=card.abstain_threshold if threshold is None else threshold,
         )

@@ -185,10 +185,11 @@ class RetrainJobs:
             corpus = retraining_corpus(job.files, self.corrections() if self.corrections else None)
             result = train(corpus, root=self.holder.root, force=force)
             job.version, job.promoted, job.reason = result.version, result.promoted, result.reason
+            card = result.card
             job.metrics = {
-                "headline": result.metadata["headline"],
-                "transfer_macro_f1": result.metadata["metrics"]["transfer"]["all"]["macro_f1"],
-                "n_examples": result.metadata["n_examples"],
+                "headline": card.headline.model_dump() if card.headline else None,
+                "transfer_macro_f1": card.transfer_f1(),
+                "n_examples": card.n_examples,
             }
             if result.promoted:
                 self.holder.load(result.version)

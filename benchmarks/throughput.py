@@ -22,14 +22,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from nlp.classify.registry import load_model  # noqa: E402
 from nlp.paths import MODELS_DIR  # noqa: E402
 from nlp.text import CONTENT  # noqa: E402
-from nlp.text.segment import HMM, initialize  # noqa: E402
+from nlp.text.words import HMM, initialize  # noqa: E402
 from nlp.training.corpus import load_corpus  # noqa: E402
 
 LOAD_SNIPPET = """
 import time, sys
 t0 = time.perf_counter()
 from nlp.classify.registry import load_model
-from nlp.text.segment import initialize
+from nlp.text.words import initialize
 t1 = time.perf_counter()
 m = load_model(root=__import__('pathlib').Path(sys.argv[1]))
 t2 = time.perf_counter()

@@ -15,12 +15,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from api.settings import get_settings
 from cli.errors import exits_on_bad_input
 from cli.output import console, print_metrics, print_train_result, print_transfer, write_table
 from nlp.classify import registry
+from nlp.classify.card import Figures, Transfer
 from nlp.classify.inference import CauseModel
 from nlp.classify.registry import load_model
+from nlp.config import get_settings
 from nlp.errors import ModelError, PianchaError
 from nlp.text import check_text
 
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
 
 
 app = typer.Typer()
-CHUNK = 500
+ROWS_PER_PROGRESS_STEP = 500
+"""Rows classified between two updates of the progress bar."""
 
 
 @app.command("train")
@@ -61,8 +63,8 @@ def _classify_frame(model: CauseModel, frame: pd.DataFrame, column: str, source:
     out = {k: [] for k in ("label", "label_zh", "confidence", "label_2", "confidence_2", "cause_text", "measure_text")}
     with Progress(console=Console(stderr=True), disable=len(texts) < 2000) as progress:
         task = progress.add_task("classifying", total=len(texts))
-        for start in range(0, len(texts), CHUNK):
-            chunk = texts[start : start + CHUNK]
+        for start in range(0, len(texts), ROWS_PER_PROGRESS_STEP):
+            chunk = texts[start : start + ROWS_PER_PROGRESS_STEP]
             for p in model.classify_batch(chunk, evidence=0):
                 second = p.ranking[1] if len(p.ranking) > 1 else None
                 out["label"].append(p.label)
@@ -148,7 +150,7 @@ def evaluate_command(
     if as_json:
         typer.echo(json.dumps(metrics, ensure_ascii=False, indent=2))
     else:
-        print_metrics(f"{input.name} ({len(frame)} texts, model {model.version})", metrics)
+        print_metrics(f"{input.name} ({len(frame)} texts, model {model.version})", Figures.model_validate(metrics))
 
 
 def _evaluate_transfer(extra: Path | None, as_json: bool) -> None:
@@ -168,7 +170,7 @@ def _evaluate_transfer(extra: Path | None, as_json: bool) -> None:
             )
         )
         return
-    print_transfer(evaluation.metrics, threshold)
+    print_transfer(Transfer.model_validate(evaluation.metrics), threshold)
 
 
 def _current_classifier() -> str:
@@ -176,8 +178,8 @@ def _current_classifier() -> str:
     root = get_settings().model_dir
     version = registry.current_version(root)
     try:
-        return registry.read_metadata(version, root)["classifier"] if version else "logreg"
-    except (ModelError, KeyError):
+        return (registry.read_card(version, root).classifier or "logreg") if version else "logreg"
+    except ModelError:
         return "logreg"
 
 

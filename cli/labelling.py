@@ -15,10 +15,10 @@ import typer
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
-from api.settings import get_settings
 from cli.errors import err_console, exits_on_bad_input
 from cli.output import console, print_train_result
 from nlp.classify.registry import load_model
+from nlp.config import get_settings
 from nlp.errors import PianchaError
 from nlp.labelling.notebooks import checked_output, count_reviewed
 from nlp.labelling.review import DEFAULT_LIMIT, read_texts, review_queue, write_queue_notebook

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Annotated
 
 import typer
 import uvicorn
 from rich.console import Console
 
 from api.main import create_app
-from api.settings import Settings, get_settings
 from cli.errors import exits_on_bad_input
 from nlp.classify.registry import current_version, load_model
+from nlp.config import Settings, get_settings
 from nlp.store import ingest_file, list_documents, open_store
 
 console = Console(stderr=True)
@@ -35,11 +36,12 @@ def prepare(settings: Settings) -> None:
         from nlp.training.selection import train
 
         result = train(load_corpus(), root=settings.model_dir)
-        head = result.metadata["headline"]
-        console.print(
-            f"trained {result.version}: macro-F1 {head['macro_f1']:.3f}, accuracy {head['accuracy']:.3f} "
-            f"({head['what']}, {head['n']} texts)"
-        )
+        head = result.card.headline
+        if head is not None:
+            console.print(
+                f"trained {result.version}: macro-F1 {head.macro_f1:.3f}, accuracy {head.accuracy:.3f} "
+                f"({head.what}, {head.n} texts)"
+            )
     with open_store(settings.database_url) as store:  # a database that cannot open stops here, in one line
         if not settings.load_seed or list_documents(store, limit=1):
             return
@@ -56,8 +58,8 @@ def prepare(settings: Settings) -> None:
 @app.command("serve")
 @exits_on_bad_input
 def serve_command(
-    host: str = typer.Option(None, "--host", help="Address to bind (default PIANCHA_HOST or 127.0.0.1)."),
-    port: int = typer.Option(None, "--port", help="Port (default PIANCHA_PORT or 8000)."),
+    host: Annotated[str | None, typer.Option(help="Address to bind (default PIANCHA_HOST or 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default PIANCHA_PORT or 8000).")] = None,
 ) -> None:
     """Start the HTTP service (OpenAPI at /docs, dashboard at /)."""
     settings = get_settings()

@@ -10,10 +10,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from api.settings import get_settings
 from cli.errors import err_console, exits_on_bad_input
 from cli.output import write_table
 from nlp.classify.registry import load_model
+from nlp.config import get_settings
 from nlp.errors import PianchaError
 from nlp.store import Store, export_labels, ingest_file, list_documents, open_store, reclassify, set_label
 from nlp.store.stats import BY, Summary, summarise

@@ -31,7 +31,7 @@ def run_migrations_online() -> None:
         return
     if config.config_file_name is not None:
         fileConfig(config.config_file_name, disable_existing_loggers=False)
-    from api.settings import get_settings  # the command-line tool reads the same settings as the CLI
+    from nlp.config import get_settings  # the command-line tool reads the same settings as the CLI
 
     url = context.get_x_argument(as_dictionary=True).get("url") or get_settings().database_url
     engine = create_engine(url)

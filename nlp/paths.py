@@ -1,4 +1,4 @@
-"""Where the repository keeps its data and models by default (api.settings overrides them)."""
+"""Where the repository keeps its data and models by default (nlp.config overrides them)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
-"""Shared fixtures: the seed forms, the full model trained once per session, and a small fast one for retraining.
+"""Shared fixtures: the seed forms, the full model trained once per session, and a small fast one.
 
-The full model (`trained`) is what the quality tests judge. Tests of the retraining loop (CLI, API, notebook) retrain
-from a small corpus (`small_corpus`: 25 authored texts per code and the seed notebook, pointed at through
-PIANCHA_LABELLED_DIR / PIANCHA_NOTEBOOKS_DIR) starting from `small_trained`, so the run trains the full model once.
+The tiers (markers registered in pyproject.toml): the default run trains only the small model (`small_trained`: 25
+authored texts per code and the seed notebook, pointed at through PIANCHA_LABELLED_DIR / PIANCHA_NOTEBOOKS_DIR),
+once, and every test that needs a model uses it; a test that needs the full model (`trained`, what the quality
+tests judge) is marked `slow` here, and everything under tests/e2e is `e2e`. `pytest -m "slow or e2e or postgres"`
+runs the rest; CI runs both.
 """
 
 from __future__ import annotations
@@ -16,6 +18,17 @@ from nlp.classify.registry import load_model
 from nlp.paths import NOTEBOOKS_DIR, SEED_DIR
 from nlp.training.corpus import load_corpus
 from nlp.training.selection import TrainResult, train
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests that need the full model `slow` and those under tests/e2e `e2e`, so the default run skips them."""
+    e2e = Path(__file__).parent / "e2e"
+    for item in items:
+        if "trained" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+        if e2e in Path(item.path).parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")
@@ -86,3 +99,15 @@ def small_trained(small_corpus, tmp_path_factory: pytest.TempPathFactory) -> Tra
         small_corpus["PIANCHA_NOTEBOOKS_DIR"].glob("*.ipynb")
     )
     return train(load_corpus(paths), root=tmp_path_factory.mktemp("small-models"))
+
+
+@pytest.fixture(scope="session")
+def small_model_root(small_trained: TrainResult) -> Path:
+    """The small model's directory, its version current; for tests that only read it (copy it to retrain)."""
+    return small_trained.path.parent
+
+
+@pytest.fixture(scope="session")
+def small_model(small_model_root: Path):
+    """The small model as loaded back from disk."""
+    return load_model(root=small_model_root)

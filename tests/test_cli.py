@@ -8,15 +8,15 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from api.settings import get_settings
 from cli.main import app
+from nlp.config import get_settings
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def cli_env(trained, model_root, monkeypatch):
-    monkeypatch.setenv("PIANCHA_MODEL_DIR", str(model_root))
+def cli_env(small_model_root, monkeypatch):
+    monkeypatch.setenv("PIANCHA_MODEL_DIR", str(small_model_root))
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
@@ -76,15 +76,27 @@ def test_empty_text_exits_2_with_a_clear_error(cli_env):
     assert result.exit_code == 2 and "empty or only whitespace" in result.output
 
 
-def test_evaluate_prints_macro_f1_and_per_code_table(cli_env, tmp_path):
-    path = tmp_path / "gold.csv"
-    pd.DataFrame({"text": ["服务器宕机", "人员离职严重，招聘困难"], "label": ["system", "staffing"]}).to_csv(
-        path, index=False
+def test_evaluate_prints_macro_f1_and_per_code_table(cli_env, small_model, tmp_path):
+    """The figures are those of the model's own predictions (the last text is deliberately mislabelled)."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    gold = pd.DataFrame(
+        {
+            "text": ["服务器宕机", "人员离职严重，招聘困难", "受台风影响停工", "服务器频繁死机，数据丢失"],
+            "label": ["system", "staffing", "external", "funding"],
+        }
     )
+    path = tmp_path / "gold.csv"
+    gold.to_csv(path, index=False)
     result = runner.invoke(app, ["evaluate", "--input", str(path), "--json"])
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.output)
-    assert metrics["n"] == 2 and 0 <= metrics["macro_f1"] <= 1 and "per_code" in metrics
+    predicted = [p.ranking[0].label for p in small_model.classify_batch(gold["text"].tolist())]
+    present = sorted(set(gold["label"]) | set(predicted))
+    assert metrics["n"] == 4 and metrics["model_version"] == small_model.version
+    assert metrics["accuracy"] == round(accuracy_score(gold["label"], predicted), 4) < 1  # funding is wrong
+    assert metrics["macro_f1"] == round(f1_score(gold["label"], predicted, labels=present, average="macro"), 4)
+    assert metrics["per_code"]["funding"]["support"] == 1 and metrics["per_code"]["funding"]["recall"] == 0
 
 
 def test_evaluate_with_unknown_code_names_file_and_row(cli_env, tmp_path):
@@ -115,9 +127,21 @@ def test_a_broken_byte_on_the_command_line_is_an_error_line_not_a_traceback(cli_
     assert "lone surrogate U+DCFF" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_evaluate_transfer_reproduces_the_headline_on_the_corpus(on_small_corpus, small_trained):
     result = runner.invoke(app, ["evaluate", "--transfer", "--json"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
     assert figures["headline"]["evaluation"] == "transfer.real" and figures["headline"]["n"] == figures["real"]["n"]
     assert figures["headline"] == small_trained.metadata["headline"] | {"threshold": figures["headline"]["threshold"]}
+
+
+def test_verbose_turns_on_the_librarys_info_logging(cli_env):
+    import logging
+
+    result = runner.invoke(app, ["--verbose", "classify", "系统网络故障"])
+    assert result.exit_code == 0, result.output
+    assert logging.getLogger().level == logging.INFO
+    result = runner.invoke(app, ["classify", "系统网络故障"])
+    assert result.exit_code == 0, result.output
+    assert logging.getLogger().level == logging.WARNING

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 
 import httpx
 import pytest
 
 from nlp.paths import REPO_ROOT
+from tests.support.models import install
 from tests.support.servers import serving
 
 
@@ -32,8 +32,7 @@ def test_the_clone_carries_the_seed_forms_and_the_corpus(clone):
 def test_serve_in_the_clone_loads_the_eleven_seed_forms(clone, small_trained, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIANCHA_")}
     models = clone / "models"
-    shutil.copytree(small_trained.path, models / small_trained.version)  # a trained model, to spare a training
-    (models / "current").symlink_to(small_trained.version)
+    install(small_trained, models)  # a trained model, to spare a training
     env |= {"PYTHONPATH": str(clone), "PIANCHA_CACHE_DIR": str(tmp_path / "cache")}
     with serving(env, tmp_path / "serve.log", cwd=clone) as base:
         documents = httpx.get(f"{base}/v1/documents", timeout=10).json()

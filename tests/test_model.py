@@ -1,4 +1,5 @@
-"""The trained classifier: quality on unseen texts, abstention, evidence, save/load, the gate."""
+"""The trained classifier: quality on unseen texts (the full model, `slow`), abstention, evidence, save/load, the
+gate, and the compiled arrays against the Pipeline (the small model)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from nlp.classify.registry import activate, current_version, list_versions, load_model
 from nlp.errors import ModelError, TextError
 from nlp.training.selection import gate, train
+from tests.support.models import install
 
 # Texts written for this test only (not in the corpus), from sectors the seed never covers.
 UNSEEN = [
@@ -27,8 +29,8 @@ UNSEEN = [
 ]
 
 
-def test_pipeline_is_one_sklearn_pipeline_in_one_joblib_file(trained):
-    pipeline = joblib.load(trained.path / "model.joblib")
+def test_pipeline_is_one_sklearn_pipeline_in_one_joblib_file(small_trained):
+    pipeline = joblib.load(small_trained.path / "model.joblib")
     assert isinstance(pipeline, Pipeline)
     assert [name for name, _ in pipeline.steps] == ["normalise", "features", "classify"]
     features = pipeline.named_steps["features"]
@@ -67,12 +69,12 @@ def test_shipped_threshold_answers_80_percent_of_held_out_texts(trained):
     assert head["answered"] >= 0.80 and head["threshold"] == trained.metadata["abstain_threshold"]
 
 
-def test_metadata_and_report_are_written(trained):
-    meta = json.loads((trained.path / "metadata.json").read_text(encoding="utf-8"))
+def test_metadata_and_report_are_written(small_trained):
+    meta = json.loads((small_trained.path / "metadata.json").read_text(encoding="utf-8"))
     for key in ("version", "data_hash", "label_set", "metrics", "libraries", "classifier"):
         assert key in meta
     assert len(meta["label_set"]) == 14
-    report = (trained.path / "report.md").read_text(encoding="utf-8")
+    report = (small_trained.path / "report.md").read_text(encoding="utf-8")
     assert "Confusion matrix" in report and "Coverage and precision" in report and "**Headline" in report
 
 
@@ -94,8 +96,8 @@ def test_prediction_carries_ranking_parts_evidence_and_version(model):
     assert p.model_version == model.version
 
 
-def test_low_confidence_abstains_with_other_and_keeps_the_ranking(trained, model_root):
-    strict = load_model(root=model_root)
+def test_low_confidence_abstains_with_other_and_keeps_the_ranking(small_model_root):
+    strict = load_model(root=small_model_root)
     strict.threshold = 0.999
     p = strict.classify("设备老化")
     assert p.abstained and p.label == "other" and p.label_zh == "其他"
@@ -103,43 +105,45 @@ def test_low_confidence_abstains_with_other_and_keeps_the_ranking(trained, model
 
 
 @pytest.mark.parametrize("bad", ["", "  \n ", "，。！"])
-def test_empty_text_is_refused(model, bad):
+def test_empty_text_is_refused(small_model, bad):
     with pytest.raises(TextError, match="empty"):
-        model.classify(bad)
+        small_model.classify(bad)
 
 
-def test_over_long_text_is_refused(model):
+def test_over_long_text_is_refused(small_model):
     with pytest.raises(TextError, match="more than the limit of 2000"):
-        model.classify("资金" * 1001)
+        small_model.classify("资金" * 1001)
 
 
-def test_batch_error_names_the_offending_item(model):
+def test_batch_error_names_the_offending_item(small_model):
     with pytest.raises(TextError, match=r"texts\[1\]"):
-        model.classify_batch(["系统故障", " "])
+        small_model.classify_batch(["系统故障", " "])
 
 
-def test_gate_refuses_a_model_worse_on_held_out_departments_unless_forced(trained, model_root):
-    old = trained.metadata["metrics"]["transfer"]["all"]["macro_f1"]
-    old_real = trained.metadata["metrics"]["transfer"]["real"]["macro_f1"]
-    assert gate(old - 0.005, model_root, force=False, new_real_f1=old_real - 0.02)[0] is True
-    promoted, reason = gate(old - 0.02, model_root, force=False)
+def test_gate_refuses_a_model_worse_on_held_out_departments_unless_forced(small_trained, small_model_root):
+    old = small_trained.metadata["metrics"]["transfer"]["all"]["macro_f1"]
+    old_real = small_trained.metadata["metrics"]["transfer"]["real"]["macro_f1"]
+    assert gate(old - 0.005, small_model_root, force=False, new_real_f1=old_real - 0.02)[0] is True
+    promoted, reason = gate(old - 0.02, small_model_root, force=False)
     assert promoted is False and "--force" in reason and "held-out departments" in reason
-    promoted, reason = gate(old, model_root, force=False, new_real_f1=old_real - 0.05)
+    promoted, reason = gate(old, small_model_root, force=False, new_real_f1=old_real - 0.05)
     assert promoted is False and "real texts" in reason
-    assert gate(old - 0.02, model_root, force=True)[0] is True
+    assert gate(old - 0.02, small_model_root, force=True)[0] is True
 
 
-def test_worse_retrain_is_saved_but_not_promoted_and_activate_rolls_back(corpus, trained, model_root):
+@pytest.mark.slow
+def test_worse_retrain_is_saved_but_not_promoted_and_activate_rolls_back(corpus, small_trained, tmp_path):
+    root = install(small_trained, tmp_path / "models")  # a private directory: other tests read the shared ones
     shuffled = corpus.groupby("label").head(40).copy()  # small: the gate, not the model, is under test
     shuffled["label"] = shuffled["label"].sample(frac=1.0, random_state=1).to_numpy()
-    worse = train(shuffled, root=model_root, candidates=("cnb",))
-    assert not worse.promoted and current_version(model_root) == trained.version
-    activate(worse.version, model_root)
-    assert current_version(model_root) == worse.version
-    activate(trained.version, model_root)
-    assert current_version(model_root) == trained.version
-    versions = {m["version"]: m["current"] for m in list_versions(model_root)}
-    assert versions[trained.version] is True and versions[worse.version] is False
+    worse = train(shuffled, root=root, candidates=("cnb",))
+    assert not worse.promoted and current_version(root) == small_trained.version
+    activate(worse.version, root)
+    assert current_version(root) == worse.version
+    activate(small_trained.version, root)
+    assert current_version(root) == small_trained.version
+    versions = {card.version: card.current for card in list_versions(root)}
+    assert versions[small_trained.version] is True and versions[worse.version] is False
 
 
 def test_loading_without_a_trained_model_says_so(tmp_path):
@@ -147,14 +151,16 @@ def test_loading_without_a_trained_model_says_so(tmp_path):
         load_model(root=tmp_path)
 
 
-def test_unknown_version_cannot_be_activated(model_root):
+def test_unknown_version_cannot_be_activated(small_model_root):
     with pytest.raises(ModelError, match="no model version"):
-        activate("19990101-000000-abcdef", model_root)
+        activate("19990101-000000-abcdef", small_model_root)
+    assert current_version(small_model_root) is not None
 
 
-def test_compiled_features_and_probabilities_are_the_pipelines_own(model, corpus):
+def test_compiled_features_and_probabilities_are_the_pipelines_own(small_model, corpus):
     """inference.npz classifies with exactly the numbers of the scikit-learn Pipeline it was compiled from."""
-    texts = corpus["text"].tolist()
+    model = small_model
+    texts = corpus["text"].sample(1500, random_state=11).tolist()
     pipeline = model.pipeline
     reference = pipeline.named_steps["features"].transform(pipeline.named_steps["normalise"].transform(texts)).tocsr()
     reference.sort_indices()
@@ -181,7 +187,7 @@ def test_every_candidate_compiles_to_the_same_probabilities(corpus, kind, tmp_pa
 def test_two_codes_compile_too(corpus):
     from nlp.classify.pipeline import build_pipeline, compile_pipeline
 
-    sample = corpus[corpus["label"].isin(["funding", "system"])]
+    sample = corpus[corpus["label"].isin(["funding", "system"])].groupby("label").head(60)
     for kind in ("logreg", "svc"):
         pipeline = build_pipeline(kind).fit(sample["text"].tolist(), sample["label"])
         compiled = compile_pipeline(pipeline)
@@ -190,7 +196,7 @@ def test_two_codes_compile_too(corpus):
         assert abs(compiled.probabilities(vectors) - pipeline.predict_proba(texts)).max() < 1e-9
 
 
-def test_a_saved_version_is_classified_without_scikit_learn(trained, model_root):
+def test_a_saved_version_is_classified_without_scikit_learn(small_model_root):
     """The service's imports and model load never touch scikit-learn, scipy.stats or pandas (their import is most
     of a start); checked in a fresh interpreter, since this one has them loaded already."""
     import subprocess
@@ -198,7 +204,7 @@ def test_a_saved_version_is_classified_without_scikit_learn(trained, model_root)
 
     probe = (
         "import sys; from nlp.classify.registry import load_model; import api.main, cli.main;"
-        f"m = load_model(root=__import__('pathlib').Path({str(model_root)!r}));"
+        f"m = load_model(root=__import__('pathlib').Path({str(small_model_root)!r}));"
         "p = m.classify('由于网络不稳定，系统曾发生临时性故障');"
         "print(p.label, sorted(x for x in ('sklearn', 'scipy.stats', 'pandas', 'joblib') if x in sys.modules))"
     )
@@ -209,26 +215,19 @@ def test_a_saved_version_is_classified_without_scikit_learn(trained, model_root)
     assert out == ["system", "[]"]
 
 
-def test_a_version_saved_before_inference_npz_is_compiled_on_load(trained, model_root, tmp_path):
-    import shutil
-
-    old = tmp_path / "models"
-    shutil.copytree(model_root / trained.version, old / trained.version)
-    (old / trained.version / "inference.npz").unlink()
-    activate(trained.version, old)
+def test_a_version_saved_before_inference_npz_is_compiled_on_load(small_trained, tmp_path):
+    old = install(small_trained, tmp_path / "models")
+    (old / small_trained.version / "inference.npz").unlink()
     model = load_model(root=old)
-    assert (old / trained.version / "inference.npz").is_file()
+    assert (old / small_trained.version / "inference.npz").is_file()
     assert model.classify("由于网络不稳定，系统曾发生临时性故障").label == "system"
 
 
-def test_a_damaged_inference_file_is_a_model_error(trained, model_root, tmp_path):
-    import shutil
-
-    copy = tmp_path / "models"
-    shutil.copytree(model_root / trained.version, copy / trained.version)
-    (copy / trained.version / "inference.npz").write_bytes(b"not numpy")
+def test_a_damaged_inference_file_is_a_model_error(small_trained, tmp_path):
+    copy = install(small_trained, tmp_path / "models")
+    (copy / small_trained.version / "inference.npz").write_bytes(b"not numpy")
     with pytest.raises(ModelError, match="not a readable model file"):
-        load_model(trained.version, root=copy)
+        load_model(small_trained.version, root=copy)
 
 
 def _char_ngram_strings(text: str, low: int, high: int) -> list[str]:
@@ -247,9 +246,9 @@ def _char_ngram_strings(text: str, low: int, high: int) -> list[str]:
         ["受疫情影响  部分培训改为线上开展"] * 3,
     ],
 )
-def test_character_ngrams_counted_as_integers_equal_the_strings(model, corpus, texts):
+def test_character_ngrams_counted_as_integers_equal_the_strings(small_model, corpus, texts):
     """count_chars looks n-grams up as integers; it must count exactly what the n-gram strings count."""
-    chars = model.compiled.chars
+    chars = small_model.compiled.chars
     for batch in (texts, corpus["text"].tolist()):
         strings = [_char_ngram_strings(t.lower(), *chars.ngrams) for t in batch]
         assert (chars.count_chars(batch) != chars.count_grams(strings)).nnz == 0

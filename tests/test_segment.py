@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nlp.classify.pipeline import Segmenter
-from nlp.text.segment import build_tokenizer, dictionary_cache, initialize, segment
+from nlp.text.words import build_tokenizer, dictionary_cache, initialize, segment
 
 
 def test_segmentation_splits_chinese_into_several_words():
@@ -24,8 +24,34 @@ def test_stop_words_and_punctuation_are_dropped():
     assert "的" not in words and "和" not in words and "，" not in words and "。" not in words
 
 
-def test_jieba_is_initialised_once_per_process():
-    assert initialize() is initialize()
+def test_jieba_is_initialised_once_per_process(monkeypatch):
+    """Eight threads asking at once build the dictionary once and all get that one tokenizer."""
+    import threading
+
+    import nlp.text.words as segment_module
+
+    built = []
+
+    def counting_build(*args, **kwargs):
+        built.append(threading.get_ident())
+        return build_tokenizer(*args, **kwargs)
+
+    monkeypatch.setattr(segment_module, "_tokenizer", None)
+    monkeypatch.setattr(segment_module, "build_tokenizer", counting_build)
+    start = threading.Barrier(8)
+    got = []
+
+    def ask() -> None:
+        start.wait()
+        got.append(initialize())
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(built) == 1 and len(got) == 8 and all(t is got[0] for t in got)
+    assert initialize() is got[0] and len(built) == 1  # a later call builds nothing either
 
 
 def test_segmenter_step_returns_space_joined_words():

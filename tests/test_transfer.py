@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from nlp.training.selection import (
     choose_threshold,
@@ -40,6 +41,7 @@ def test_each_fold_holds_whole_departments_out_and_the_seed_alone(corpus):
     assert len(seed_fold) == 1 and len(seed_fold[0]) == (corpus["source"] == "seed").sum()
 
 
+@pytest.mark.slow
 def test_calibrated_held_out_predictions_have_expected_calibration_error_below_0_10(corpus):
     """Out-of-fold (held-out-department) predictions of a sample of the corpus, calibrated by a temperature fitted
     on the other folds: their ECE is computed here and must stay below 0.10."""

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from api.schemas import Category
 from nlp.taxonomy import load_taxonomy
 
-router = APIRouter(prefix="/v1/categories", tags=["categories"])
+router = APIRouter(prefix="/categories", tags=["categories"])
 
 
 @router.get("", response_model=list[Category], summary="The cause codes and their Chinese names")

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from api.deps import get_model
+from api.deps import ModelDep
 from api.schemas import BatchRequest, BatchResponse, ClassifyRequest, ClassifyResponse
-from nlp.classify.inference import CauseModel
 
-router = APIRouter(prefix="/v1/classify", tags=["classify"])
+router = APIRouter(prefix="/classify", tags=["classify"])
 
 
 @router.post("", response_model=ClassifyResponse, summary="Classify one deviation text")
-async def classify(body: ClassifyRequest, model: CauseModel = Depends(get_model)) -> dict:
+async def classify(body: ClassifyRequest, model: ModelDep) -> dict:
     """The cause code, 中文名, confidence, ranking, cause/measure parts and evidence of one text.
 
     About a millisecond of CPU: it runs on the event loop rather than paying a thread hop."""
@@ -20,6 +19,6 @@ async def classify(body: ClassifyRequest, model: CauseModel = Depends(get_model)
 
 
 @router.post("/batch", response_model=BatchResponse, summary="Classify up to 1,000 texts, in order")
-def classify_batch(body: BatchRequest, model: CauseModel = Depends(get_model)) -> dict:
+def classify_batch(body: BatchRequest, model: ModelDep) -> dict:
     """The same answer as /v1/classify for each text, in the order given."""
     return {"results": [p.to_dict() for p in model.classify_batch(body.texts)]}

@@ -9,22 +9,26 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile, status
 from fastapi import Path as PathParam
 
-from api.deps import get_model, get_settings_dep, get_store, require_api_key, upload_name
+from api.deps import (
+    ModelDep,
+    SettingsDep,
+    StoreDep,
+    require_api_key,
+    upload_name,
+)
 from api.schemas import MAX_ID
-from api.settings import Settings
-from nlp.classify.inference import CauseModel
-from nlp.store import Store, get_document, ingest_file, list_documents
+from nlp.store import get_document, ingest_file, list_documents
 
-router = APIRouter(prefix="/v1/documents", tags=["documents"])
+router = APIRouter(prefix="/documents", tags=["documents"])
 FORM_FILE_TYPES = {".txt", ".pdf", ".xlsx"}
 
 
 @router.post("", dependencies=[Depends(require_api_key)], summary="Upload a 自评表 (.txt / .pdf / .xlsx)")
 def upload(
+    model: ModelDep,
+    store: StoreDep,
+    settings: SettingsDep,
     file: UploadFile = File(..., description="the form file: PDF-extracted text, PDF or Excel"),
-    model: CauseModel = Depends(get_model),
-    store: Store = Depends(get_store),
-    settings: Settings = Depends(get_settings_dep),
 ) -> dict[str, Any]:
     """Parse, classify and store the file; the same file again returns the stored document (`duplicate`)."""
     name = upload_name(file.filename)
@@ -56,13 +60,13 @@ def upload(
 
 @router.get("", summary="Stored documents, newest first")
 def documents(
+    store: StoreDep,
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=MAX_ID),
-    store: Store = Depends(get_store),
 ) -> list[dict[str, Any]]:
     return [asdict(d) for d in list_documents(store, limit=limit, offset=offset)]
 
 
 @router.get("/{document_id}", summary="One stored document with its forms and classified deviations")
-def document(document_id: int = PathParam(..., ge=1, le=MAX_ID), store: Store = Depends(get_store)) -> dict[str, Any]:
+def document(store: StoreDep, document_id: int = PathParam(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
     return asdict(get_document(store, document_id))

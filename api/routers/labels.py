@@ -8,15 +8,15 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
-from api.deps import get_store, require_api_key
+from api.deps import StoreDep, require_api_key
 from api.schemas import MAX_ID, LabelRequest
-from nlp.store import Store, export_labels, set_label, set_labels
+from nlp.store import export_labels, set_label, set_labels
 
-router = APIRouter(prefix="/v1/labels", tags=["labels"])
+router = APIRouter(prefix="/labels", tags=["labels"])
 
 
 @router.post("", dependencies=[Depends(require_api_key)], summary="Correct the code of a stored deviation")
-def correct(body: LabelRequest, store: Store = Depends(get_store)) -> dict[str, Any]:
+def correct(body: LabelRequest, store: StoreDep) -> dict[str, Any]:
     """The correction overrides the prediction in statistics and is used by the next retraining.
 
     The answer is the corrected deviation plus `touched` (how many deviations changed) and `deviation_ids`."""
@@ -25,7 +25,7 @@ def correct(body: LabelRequest, store: Store = Depends(get_store)) -> dict[str, 
 
 
 @router.get("", summary="Every human correction as labelled data (text, label, …)")
-def corrections(format: str = Query("json", pattern="^(json|csv)$"), store: Store = Depends(get_store)) -> Any:
+def corrections(store: StoreDep, format: str = Query("json", pattern="^(json|csv)$")) -> Any:
     frame = export_labels(store)
     if format == "csv":
         return Response(
@@ -41,6 +41,6 @@ def corrections(format: str = Query("json", pattern="^(json|csv)$"), store: Stor
     dependencies=[Depends(require_api_key)],
     summary="Remove the human correction of a stored deviation: the model's code counts again",
 )
-def undo(deviation_id: int = Path(ge=1, le=MAX_ID), store: Store = Depends(get_store)) -> dict[str, Any]:
+def undo(store: StoreDep, deviation_id: int = Path(ge=1, le=MAX_ID)) -> dict[str, Any]:
     """The deviation as it is now, its code back to the prediction; an unknown id is 404."""
     return asdict(set_label(store, deviation_id, None, "api"))

@@ -6,19 +6,19 @@ import io
 from dataclasses import asdict
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.deps import get_store
-from nlp.store import Store
+from api.deps import StoreDep
 from nlp.store.stats import summarise
 
-router = APIRouter(prefix="/v1/stats", tags=["stats"])
+router = APIRouter(prefix="/stats", tags=["stats"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/causes", summary="Cause frequencies per group: count, share, points lost, forms, an example")
 def causes(
+    store: StoreDep,
     group_by: Literal["department", "unit", "project", "year", "level1", "level2"] = "department",
     year: int | None = Query(None, ge=1900, le=2200),
     department: str | None = Query(None, max_length=200),
@@ -26,7 +26,6 @@ def causes(
     headers: Literal["zh", "code"] = Query(
         "zh", description="CSV/Excel column headers: 中文 (zh, the default) or the code names (code)"
     ),
-    store: Store = Depends(get_store),
 ) -> Any:
     """Rows (group × cause, human corrections win, `other` and `no_cause` kept) and per-group totals.
 

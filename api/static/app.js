@@ -3,7 +3,6 @@
 
 const KEY_STORAGE = "piancha.apiKey";
 const LAST_DOCUMENT = "piancha.lastDocument"; // the document reopened on the next page load
-const DEFAULT_THRESHOLD = 0.35;
 /* One fixed colour per code, so a cause has the same colour in every chart. */
 const COLORS = {
   schedule: "#1f77b4", procurement: "#ff7f0e", funding: "#2ca02c", system: "#d62728", staffing: "#9467bd",
@@ -15,7 +14,7 @@ const GROUP_NAMES = { department: "主管部门", unit: "实施单位", project:
 const state = {
   categories: [],      // [{code, name_zh, ...}] from /v1/categories
   names: {},           // code → name_zh
-  threshold: DEFAULT_THRESHOLD,
+  threshold: null,     // the serving model's abstain threshold, from /v1/models (never guessed here)
   serving: null,       // the serving model's version
   documentId: null,
   deviations: [],      // the open document's deviations
@@ -1027,10 +1026,7 @@ async function start() {
     const versions = await api("/v1/models");
     const serving = versions.find((v) => v.serving);
     updateBadge(serving);
-    if (serving) {
-      const meta = await api(`/v1/models/${encodeURIComponent(serving.version)}`);
-      if (typeof meta.abstain_threshold === "number") state.threshold = meta.abstain_threshold;
-    }
+    if (serving) state.threshold = serving.abstain_threshold;
   } catch (error) {
     showError(error);
   }

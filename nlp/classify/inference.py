@@ -24,7 +24,7 @@ from scipy import sparse
 from nlp.errors import ModelError
 from nlp.taxonomy import ABSTAIN, load_taxonomy
 from nlp.text import check_text, normalise, split_cause_measure
-from nlp.text.segment import segment
+from nlp.text.words import segment
 
 DEFAULT_THRESHOLD = 0.35
 """Used only when a model's metadata has no threshold of its own (training chooses one)."""
@@ -174,7 +174,7 @@ class TfidfBranch:
         return counts
 
 
-CHUNK = 2048
+TEXTS_PER_VECTORISATION = 2048
 """Texts vectorised together: large enough to amortise NumPy's per-call cost, small enough to stay in cache."""
 
 
@@ -188,8 +188,10 @@ class LinearScorer:
     """(parts, features, classes); one part for softmax, one per calibration fold for sigmoid."""
     intercepts: np.ndarray
     """(parts, classes)"""
-    a: np.ndarray | None = None
-    b: np.ndarray | None = None
+    sigmoid_slopes: np.ndarray | None = None
+    """(parts, classes): Platt's slope per calibration fold and class (sigmoid only)."""
+    sigmoid_offsets: np.ndarray | None = None
+    """(parts, classes): Platt's offset per calibration fold and class (sigmoid only)."""
 
     def probabilities(self, vectors: sparse.csr_matrix) -> np.ndarray:
         """(texts, classes) probabilities of vectorised texts."""
@@ -201,7 +203,7 @@ class LinearScorer:
         total = np.zeros((vectors.shape[0], n_classes))
         for k in range(len(self.coefs)):
             scores = vectors @ self.coefs[k] + self.intercepts[k]
-            p = 1.0 / (1.0 + np.exp(self.a[k] * scores + self.b[k]))  # expit(-(a·s + b))
+            p = 1.0 / (1.0 + np.exp(self.sigmoid_slopes[k] * scores + self.sigmoid_offsets[k]))  # expit(-(a·s + b))
             if n_classes == 2:  # one calibrator, for the second class
                 p[:, 0] = 1.0 - p[:, 1]
             else:
@@ -258,7 +260,7 @@ class CompiledClassifier:
             "intercepts": s.intercepts,
         }
         if s.form == "sigmoid":
-            arrays |= {"a": s.a, "b": s.b}
+            arrays |= {"a": s.sigmoid_slopes, "b": s.sigmoid_offsets}  # the file's names (FORMAT 1)
         partial = path.with_name(f".{path.name}.partial")
         with partial.open("wb") as f:
             np.savez(f, **arrays)
@@ -343,8 +345,8 @@ class CauseModel:
         for i, t in enumerate(texts):
             check_text(t, where=f"texts[{i}]" if len(texts) > 1 else "text")
         results: list[Prediction] = []
-        for start in range(0, len(texts), CHUNK):
-            results.extend(self._classify_chunk(texts[start : start + CHUNK], top, evidence))
+        for start in range(0, len(texts), TEXTS_PER_VECTORISATION):
+            results.extend(self._classify_chunk(texts[start : start + TEXTS_PER_VECTORISATION], top, evidence))
         return results
 
     def _classify_chunk(self, texts: Sequence[str], top: int, evidence: int) -> list[Prediction]:

@@ -8,7 +8,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from nlp.classify.inference import DEFAULT_MARGIN, DEFAULT_THRESHOLD, CauseModel, CompiledClassifier
+from pydantic import ValidationError
+
+from nlp.classify.card import ModelCard
+from nlp.classify.inference import CauseModel, CompiledClassifier
 from nlp.errors import ModelError
 from nlp.paths import MODELS_DIR
 
@@ -84,8 +87,22 @@ def read_metadata(version: str, root: Path | None = None) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def list_versions(root: Path | None = None) -> list[dict[str, Any]]:
-    """Every saved version's metadata, newest first, with `current` marked."""
+def read_card(version: str, root: Path | None = None) -> ModelCard:
+    """The model card of a version; ModelError when it is missing or is not a model card."""
+    return _card(version, read_metadata(version, root))
+
+
+def _card(version: str, meta: dict[str, Any]) -> ModelCard:
+    try:
+        return ModelCard.model_validate(meta)
+    except ValidationError as exc:
+        raise ModelError(
+            f"model version {version!r}: {METADATA_FILE} is not a model card ({exc}) / 模型说明无效"
+        ) from None
+
+
+def list_versions(root: Path | None = None) -> list[ModelCard]:
+    """Every saved version's card, newest first, with `current` marked."""
     root = root or MODELS_DIR
     if not root.is_dir():
         return []
@@ -93,10 +110,10 @@ def list_versions(root: Path | None = None) -> list[dict[str, Any]]:
     found = []
     for d in root.iterdir():
         if d.is_dir() and not d.is_symlink() and (d / METADATA_FILE).is_file():
-            meta = read_metadata(d.name, root)
-            meta["current"] = d.name == current
-            found.append(meta)
-    return sorted(found, key=lambda m: m.get("created_at", ""), reverse=True)
+            card = read_card(d.name, root)
+            card.current = d.name == current
+            found.append(card)
+    return sorted(found, key=lambda c: c.created_at or "", reverse=True)
 
 
 def load_model(version: str | None = None, root: Path | None = None) -> CauseModel:
@@ -106,6 +123,7 @@ def load_model(version: str | None = None, root: Path | None = None) -> CauseMod
     if version is None:
         raise ModelError(f"no trained model in {root}; run `piancha train` / 尚未训练模型")
     meta = read_metadata(version, root)
+    card = _card(version, meta)
     folder = root / version
 
     def load_pipeline() -> Any:
@@ -128,8 +146,8 @@ def load_model(version: str | None = None, root: Path | None = None) -> CauseMod
     return CauseModel(
         compiled,
         version=version,
-        threshold=float(meta.get("abstain_threshold", DEFAULT_THRESHOLD)),
-        margin=float(meta.get("abstain_margin", DEFAULT_MARGIN)),
+        threshold=card.abstain_threshold,
+        margin=card.abstain_margin,
         metadata=meta,
         pipeline=pipeline,
         load_pipeline=load_pipeline,

@@ -13,7 +13,7 @@ def audit(form: Form) -> list[str]:
     explained = {d.indicator for d in form.deviations}
     tied = [i for i in form.indicators if i.weight is not None and i.score is not None]
     for indicator in tied:
-        lost = round(indicator.weight - indicator.score, 4)  # type: ignore[operator]
+        lost = indicator.points_lost or 0.0
         if lost > 0 and indicator.name not in explained:
             warnings.append(
                 f"三级指标 {indicator.name} lost {lost:g} points but has no deviation text "

@@ -147,9 +147,7 @@ def read_grid(grid: Grid, source: str, number: int) -> Form:
             indicators.append(indicator)
             text = values.get("deviation")
             if text:
-                lost = None
-                if indicator.weight is not None and indicator.score is not None:
-                    lost = round(indicator.weight - indicator.score, 4)
+                lost = indicator.points_lost
                 deviations.append(
                     Deviation(
                         indicator=name,

@@ -30,6 +30,11 @@ class Indicator:
     weight: float | None = None
     score: float | None = None
 
+    @property
+    def points_lost(self) -> float | None:
+        """分值 − 得分, rounded to 4 places; None when either is missing (unknown, never 0)."""
+        return None if self.weight is None or self.score is None else round(self.weight - self.score, 4)
+
 
 @dataclass
 class Deviation:

@@ -68,8 +68,7 @@ class _Row:
 
     @property
     def lost(self) -> float | None:
-        weight, score = self.indicator.weight, self.indicator.score
-        return None if weight is None or score is None else round(weight - score, 4)
+        return self.indicator.points_lost
 
 
 @dataclass

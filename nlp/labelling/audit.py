@@ -36,7 +36,8 @@ MEASURE_RATIO = 3.0
 """A text is mostly an improvement measure when its measure part is at least this many times longer than its cause
 part, or when it has no cause part at all. Examples labelled no_cause are not listed: a text that only restates
 the deviation or only gives a measure is no_cause by the labelling guide."""
-CHUNK = 2000
+ROWS_PER_SIMILARITY_BLOCK = 2000
+"""Texts whose cosine similarities to the whole corpus are computed as one dense block (memory stays bounded)."""
 
 SUSPECT_COLUMNS = ["text", "label", "self_confidence", "suggested", "suggested_confidence", "issue", "origin"]
 CONFLICT_COLUMNS = ["text", "label", "origin", "other_text", "other_label", "other_origin", "similarity"]
@@ -109,8 +110,8 @@ def near_duplicate_conflicts(corpus: pd.DataFrame, threshold: float = NEAR_DUPLI
         return pd.DataFrame(columns=CONFLICT_COLUMNS)
     vectors = TfidfVectorizer(analyzer="char", ngram_range=(1, 3)).fit_transform(texts).tocsr()
     pairs = []
-    for start in range(0, len(texts), CHUNK):
-        block = (vectors[start : start + CHUNK] @ vectors.T).toarray()
+    for start in range(0, len(texts), ROWS_PER_SIMILARITY_BLOCK):
+        block = (vectors[start : start + ROWS_PER_SIMILARITY_BLOCK] @ vectors.T).toarray()
         rows, cols = np.nonzero(block >= threshold)
         for r, j in zip(rows, cols):
             i = start + r

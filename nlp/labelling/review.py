@@ -25,7 +25,8 @@ if TYPE_CHECKING:  # pandas, nbformat and nlp.training.corpus load with the firs
 log = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 50
-CHUNK = 500
+TEXTS_PER_BATCH = 500
+"""Distinct texts classified in one call while the queue is ranked."""
 QUEUE_COLUMNS = [
     "text",
     "label",
@@ -99,8 +100,8 @@ def review_queue(model: CauseModel, texts: pd.DataFrame, limit: int | None = DEF
         .reset_index()
     )
     rows = []
-    for start in range(0, len(distinct), CHUNK):
-        chunk = distinct["text"].iloc[start : start + CHUNK].tolist()
+    for start in range(0, len(distinct), TEXTS_PER_BATCH):
+        chunk = distinct["text"].iloc[start : start + TEXTS_PER_BATCH].tolist()
         for p in model.classify_batch(chunk, top=2, evidence=0):
             first = p.ranking[0]
             second = p.ranking[1] if len(p.ranking) > 1 else None

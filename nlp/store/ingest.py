@@ -61,19 +61,51 @@ def _has_text(text: str | None) -> bool:
     return True
 
 
-def _classify(model: CauseModel, texts: Sequence[str]) -> dict[str, Prediction | str]:
-    """Each distinct text → its prediction, or the reason it cannot be classified (too long)."""
-    results: dict[str, Prediction | str] = {}
+@dataclass(frozen=True)
+class Verdict:
+    """What is stored of one deviation text: the model's answer, or why there is none.
+
+    `refusal` says why a text could not be classified (too long): it is stored as abstained and reported;
+    `given` is False for a deviation without any text, stored as no_cause and never as an explanation."""
+
+    code: str
+    confidence: float | None
+    abstained: bool
+    cause_text: str = ""
+    measure_text: str = ""
+    classified: bool = False
+    refusal: str | None = None
+    given: bool = True
+
+    @classmethod
+    def of(cls, prediction: Prediction) -> Verdict:
+        """The model's answer for a text."""
+        p = prediction
+        return cls(p.label, p.confidence, p.abstained, p.cause_text, p.measure_text, classified=True)
+
+    @classmethod
+    def refused(cls, reason: str) -> Verdict:
+        """A text that cannot be classified: counted, shown as abstained."""
+        return cls(ABSTAIN, 0.0, True, refusal=reason)
+
+
+NO_TEXT = Verdict(NO_CAUSE, None, False, given=False)
+"""The verdict of a deviation with no text at all."""
+
+
+def _classify(model: CauseModel, texts: Sequence[str]) -> dict[str, Verdict]:
+    """Each distinct text → its verdict: the model's prediction, or the reason it cannot be classified (too long)."""
+    results: dict[str, Verdict] = {}
     valid = []
     for text in dict.fromkeys(texts):
         try:
             check_text(text)
         except TextError as exc:
-            results[text] = str(exc)
+            results[text] = Verdict.refused(str(exc))
         else:
             valid.append(text)
     for text, prediction in zip(valid, model.classify_batch(valid, evidence=0) if valid else []):
-        results[text] = prediction
+        results[text] = Verdict.of(prediction)
     return results
 
 
@@ -109,91 +141,106 @@ def _link(form: Form) -> list[int | None]:
     return links
 
 
-def _lost(weight: float | None, score: float | None) -> float | None:
-    if weight is None or score is None:
-        return None
-    return round(weight - score, 4)
+INDICATOR_FIELDS = ("name", "level1", "level2", "target", "actual", "weight", "score")
+"""What an indicators row copies of a parsed Indicator."""
+FORM_FIELDS = ("project", "department", "unit", "year", "overall_target", "overall_actual", "total_score", "grade")
+"""What a forms row copies of a parsed Form (beside its budget, warnings and counts)."""
+BUDGET_COLUMNS = {
+    "budget_initial": "initial",
+    "budget_full_year": "full_year",
+    "budget_executed": "executed",
+    "execution_rate": "execution_rate",
+    "budget_weight": "weight",
+    "budget_score": "score",
+}
+"""The forms row's budget columns and the Budget fields they hold."""
 
 
-def _form_row(form: Form, position: int, model_version: str | None, verdicts: dict[str, Prediction | str]) -> FormRow:
-    """One parsed form as rows: the form, its indicators (missing reasons flagged) and its deviations."""
-    group = {"department": form.department, "unit": form.unit, "project": form.project, "year": form.year}
-    b = form.budget
-    row = FormRow(
+def _copied(record: Any, names: Sequence[str]) -> dict[str, Any]:
+    """The named attributes of a parsed record, as column values of the same names."""
+    return {name: getattr(record, name) for name in names}
+
+
+def _form_columns(form: Form, position: int) -> FormRow:
+    """The form's own row: what it says about the project, its budget and the warnings of its reading."""
+    budget = {column: getattr(form.budget, name) for column, name in BUDGET_COLUMNS.items()}
+    return FormRow(
         position=position,
-        project=form.project,
-        department=form.department,
-        unit=form.unit,
-        year=form.year,
-        budget_initial=b.initial,
-        budget_full_year=b.full_year,
-        budget_executed=b.executed,
-        execution_rate=b.execution_rate,
-        budget_weight=b.weight,
-        budget_score=b.score,
-        overall_target=form.overall_target,
-        overall_actual=form.overall_actual,
-        total_score=form.total_score,
-        grade=form.grade,
+        **_copied(form, FORM_FIELDS),
+        **budget,
         warnings=list(form.warnings),
         deviation_count=len(form.deviations),
     )
-    indicators = [
-        IndicatorRow(
-            position=i,
-            name=ind.name,
-            level1=ind.level1,
-            level2=ind.level2,
-            target=ind.target,
-            actual=ind.actual,
-            weight=ind.weight,
-            score=ind.score,
-            reason_missing=False,
-            **group,
-        )
+
+
+def _indicator_rows(form: Form, group: dict[str, Any]) -> list[IndicatorRow]:
+    """One row per 三级指标, in reading order; missing reasons are flagged once the deviations are placed."""
+    return [
+        IndicatorRow(position=i, **_copied(ind, INDICATOR_FIELDS), reason_missing=False, **group)
         for i, ind in enumerate(form.indicators)
     ]
-    explained: set[int] = set()
-    charged: set[int] = set()
+
+
+@dataclass
+class _Placement:
+    """Which indicators the deviations of one form explain, and whose points lost were already counted."""
+
+    explained: set[int] = field(default_factory=set)
+    charged: set[int] = field(default_factory=set)
+
+
+def _deviation_row(
+    form: Form,
+    i: int,
+    link: int | None,
+    indicators: list[IndicatorRow],
+    verdict: Verdict,
+    model_version: str | None,
+    placement: _Placement,
+    group: dict[str, Any],
+) -> DeviationRow:
+    """One deviation as stored: its verdict, points lost (an indicator's count once) and the indicator it explains."""
+    d = form.deviations[i]
+    indicator = indicators[link] if link is not None else None
+    lost = d.points_lost
+    if lost is None and link is not None and link not in placement.charged:
+        lost = form.indicators[link].points_lost
+        placement.charged.add(link)
+    if link is not None and verdict.given:
+        placement.explained.add(link)
+    version = model_version if verdict.classified else None
+    return DeviationRow(
+        position=i,
+        indicator=d.indicator,
+        indicator_row=indicator,
+        text=d.text or "",
+        cause_text=verdict.cause_text,
+        measure_text=verdict.measure_text,
+        points_lost=lost,
+        predicted_code=verdict.code,
+        confidence=verdict.confidence,
+        abstained=verdict.abstained,
+        model_version=version,
+        classified_at=now() if version else None,
+        code=verdict.code,
+        level1=d.level1 if d.level1 is not None else (indicator.level1 if indicator is not None else None),
+        level2=d.level2 if d.level2 is not None else (indicator.level2 if indicator is not None else None),
+        **group,
+    )
+
+
+def _form_row(form: Form, position: int, model_version: str | None, verdicts: dict[str, Verdict]) -> FormRow:
+    """One parsed form as rows: the form, its indicators (missing reasons flagged) and its deviations."""
+    group = {"department": form.department, "unit": form.unit, "project": form.project, "year": form.year}
+    row = _form_columns(form, position)
+    indicators = _indicator_rows(form, group)
+    placement = _Placement()
     for i, (d, link) in enumerate(zip(form.deviations, _link(form))):
-        indicator = indicators[link] if link is not None else None
-        verdict = verdicts.get(d.text) if _has_text(d.text) else None
-        if isinstance(verdict, str):  # refused by check_text (too long): counted, shown as abstained
-            predicted, confidence, abstained, cause, measure, version = ABSTAIN, 0.0, True, "", "", None
-        elif verdict is None:  # no text at all
-            predicted, confidence, abstained, cause, measure, version = NO_CAUSE, None, False, "", "", None
-        else:
-            predicted, confidence, abstained = verdict.label, verdict.confidence, verdict.abstained
-            cause, measure, version = verdict.cause_text, verdict.measure_text, model_version
-        lost = d.points_lost
-        if lost is None and indicator is not None and link not in charged:  # an indicator's points count once
-            lost = _lost(indicator.weight, indicator.score)
-            charged.add(link)
-        if indicator is not None and verdict is not None:
-            explained.add(link)
-        row.deviations.append(
-            DeviationRow(
-                position=i,
-                indicator=d.indicator,
-                indicator_row=indicator,
-                text=d.text or "",
-                cause_text=cause,
-                measure_text=measure,
-                points_lost=lost,
-                predicted_code=predicted,
-                confidence=confidence,
-                abstained=abstained,
-                model_version=version,
-                classified_at=now() if version else None,
-                code=predicted,
-                level1=d.level1 if d.level1 is not None else (indicator.level1 if indicator is not None else None),
-                level2=d.level2 if d.level2 is not None else (indicator.level2 if indicator is not None else None),
-                **group,
-            )
-        )
-    for i, ind in enumerate(indicators):
-        lost = _lost(ind.weight, ind.score)
-        ind.reason_missing = bool(lost is not None and lost > 0 and i not in explained)
+        verdict = verdicts[d.text] if _has_text(d.text) else NO_TEXT
+        row.deviations.append(_deviation_row(form, i, link, indicators, verdict, model_version, placement, group))
+    for i, (ind, parsed) in enumerate(zip(indicators, form.indicators)):
+        lost = parsed.points_lost
+        ind.reason_missing = bool(lost is not None and lost > 0 and i not in placement.explained)
     row.indicators.extend(indicators)
     flagged = sum(i.reason_missing for i in indicators)
     row.indicators.extend(_untied_missing(form, flagged, len(indicators), group))
@@ -208,22 +255,13 @@ def _untied_missing(form: Form, flagged: int, position: int, group: dict[str, An
     are missing reasons. The ones not already flagged on a named indicator are stored unnamed; which lossy
     rows they are is not known, so the last ones stand for them.
     """
-    lossy = [r for r in form.value_rows if (_lost(r.weight, r.score) or 0) > 0]
+    lossy = [r for r in form.value_rows if (r.points_lost or 0) > 0]
     explained = len({d.indicator for d in form.deviations if _has_text(d.text)})
     extra = max(0, len(lossy) - explained) - flagged
     unexplained = lossy[len(lossy) - extra :] if extra > 0 else []
     return [
         IndicatorRow(
-            position=position + k,
-            name="",
-            level1=r.level1,
-            level2=r.level2,
-            target=r.target,
-            actual=r.actual,
-            weight=r.weight,
-            score=r.score,
-            reason_missing=True,
-            **group,
+            position=position + k, **(_copied(r, INDICATOR_FIELDS) | {"name": ""}), reason_missing=True, **group
         )
         for k, r in enumerate(unexplained)
     ]
@@ -269,8 +307,9 @@ def ingest_forms(
     warnings = [w for f in forms for w in f.warnings]
     for n, form in enumerate(forms, start=1):
         for d in form.deviations:
-            if isinstance(verdicts.get(d.text), str):
-                warnings.append(f"{file_name}, form {n} ({form.project}), indicator {d.indicator}: {verdicts[d.text]}")
+            refusal = verdicts[d.text].refusal if d.text in verdicts else None
+            if refusal is not None:
+                warnings.append(f"{file_name}, form {n} ({form.project}), indicator {d.indicator}: {refusal}")
     for attempt in (1, 2):
         try:
             with store.transaction() as session:
@@ -392,21 +431,21 @@ def reclassify(
             updates = []
             for r in rows:
                 verdict = verdicts[r.text]
-                if isinstance(verdict, str):
+                if verdict.refusal is not None:
                     continue
-                changed += verdict.label != r.predicted_code
+                changed += verdict.code != r.predicted_code
                 kept += r.corrected_code is not None
                 updates.append(
                     {
                         "id": r.id,
-                        "predicted_code": verdict.label,
+                        "predicted_code": verdict.code,
                         "confidence": verdict.confidence,
                         "abstained": verdict.abstained,
                         "cause_text": verdict.cause_text,
                         "measure_text": verdict.measure_text,
                         "model_version": version,
                         "classified_at": now(),
-                        "code": r.corrected_code or verdict.label,
+                        "code": r.corrected_code or verdict.code,
                     }
                 )
             if updates:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, func, insert, select, text
 from sqlalchemy.orm import Session, aliased
@@ -24,7 +25,8 @@ from nlp.store.models import (
 )
 from nlp.taxonomy import ABSTAIN, NO_CAUSE
 
-_CHUNK = 500
+_KEYS_PER_STATEMENT = 500
+"""Form ids or project names in one IN (…) list: well below every driver's parameter limit."""
 _PROJECT_LOCKS = 0x70_72_6A  # "prj": the advisory-lock key space of the projects (PostgreSQL)
 
 Cell = tuple[str | None, str, int, float | None, int, str]
@@ -36,15 +38,49 @@ def group_order(group: str | None) -> tuple[bool, str]:
     return (group is None, group or "")
 
 
+@dataclass(slots=True)
+class SummaryRow:
+    """One cause within one group."""
+
+    group: str | None
+    label: str
+    label_zh: str
+    count: int
+    share: float
+    """count / deviations of the group; a group's shares add up to 1."""
+    points_lost: float | None
+    """Sum of 分值−得分 over the rows where both are known; None (unknown, not 0) when no row has them."""
+    forms: int
+    example: str
+
+
+@dataclass
+class GroupTotal:
+    """One group's totals: deviations, forms, points lost, missing reasons and how often the model abstained."""
+
+    group: str | None
+    deviations: int
+    forms: int
+    points_lost: float | None
+    """Sum of the known points lost; None when no deviation of the group has them."""
+    missing_reasons: int
+    """Indicators that lost points (分值 > 得分) with no deviation text at all."""
+    abstained: int
+    abstain_rate: float
+    no_cause: int
+    points_lost_unknown: int = 0
+    """Deviations whose points lost are unknown (分值 or 得分 missing, or not tied to the deviation)."""
+
+
 def summary_rows(
     cells: Iterable[Cell], forms_of: Mapping[str | None, int], missing_of: Mapping[str | None, int]
-) -> tuple[list[tuple], list[tuple]]:
-    """A summary's rows and group totals from its cells, the forms with deviations and the missing reasons per group.
+) -> tuple[list[SummaryRow], list[GroupTotal]]:
+    """A summary's rows and group totals from its (group, code) counts, the forms with deviations and the missing
+    reasons per group. The rows' Chinese names (label_zh) are left empty for the caller to fill.
 
-    Rows: (group, code, count, share, points lost rounded to 2 places, forms, example), groups by name with None
-    last, codes by count (highest first) then code. Groups: (group, deviations, forms, points lost, missing reasons,
-    abstained, abstain rate, no cause), in the same order; a group with missing reasons only is there too.
-    Points lost are the sum of those known; None (unknown, never 0) when no deviation of the cell or group has them.
+    Rows: groups by name with None last, codes by count (highest first) then code. Totals: in the same order; a
+    group with missing reasons only is there too. Points lost are the sum of those known; None (unknown, never 0)
+    when no deviation of the cell or group has them.
     """
     deviations: dict[str | None, int] = defaultdict(int)
     lost_of: dict[str | None, float] = {}  # only groups with some known points lost
@@ -55,26 +91,34 @@ def summary_rows(
         if lost is not None:
             lost_of[group] = lost_of.get(group, 0.0) + lost
         counted[group, code] = n
-        shaped.append((group, code, n, None if lost is None else round(lost, 2), forms, example))
-    shaped.sort(key=lambda r: (*group_order(r[0]), -r[2], r[1]))
-    rows = [(g, code, n, n / deviations[g], lost, forms, example) for g, code, n, lost, forms, example in shaped]
+        shaped.append(SummaryRow(group, code, "", n, 0.0, None if lost is None else round(lost, 2), forms, example))
+    shaped.sort(key=lambda r: (*group_order(r.group), -r.count, r.label))
+    for cell in shaped:
+        cell.share = cell.count / deviations[cell.group]
     groups = []
     for g in sorted(set(deviations) | set(missing_of), key=group_order):
         total, abstained = deviations.get(g, 0), counted.get((g, ABSTAIN), 0)
-        lost = round(lost_of[g], 2) if g in lost_of else None
-        rate = abstained / total if total else 0.0
         groups.append(
-            (g, total, forms_of.get(g, 0), lost, missing_of.get(g, 0), abstained, rate, counted.get((g, NO_CAUSE), 0))
+            GroupTotal(
+                group=g,
+                deviations=total,
+                forms=forms_of.get(g, 0),
+                points_lost=round(lost_of[g], 2) if g in lost_of else None,
+                missing_reasons=missing_of.get(g, 0),
+                abstained=abstained,
+                abstain_rate=abstained / total if total else 0.0,
+                no_cause=counted.get((g, NO_CAUSE), 0),
+            )
         )
-    return rows, groups
+    return shaped, groups
 
 
 def refresh_form_causes(session: Session | Connection, form_ids: Iterable[int]) -> None:
     """Recompute the rolled-up rows of these forms from their deviations, and their projects' stored summary."""
     ids = sorted(set(form_ids))
     projects: set[str] = set()
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+    for start in range(0, len(ids), _KEYS_PER_STATEMENT):
+        chunk = ids[start : start + _KEYS_PER_STATEMENT]
         session.execute(delete(FormCauseRow).where(FormCauseRow.form_id.in_(chunk)))
         d = DeviationRow
         rolled = (
@@ -117,8 +161,8 @@ def refresh_project_summary(session: Session | Connection, projects: Iterable[st
     """Recompute the stored by-project summary of these projects from form_causes (a project gone: its rows go)."""
     names = sorted(set(projects))
     fc = FormCauseRow
-    for start in range(0, len(names), _CHUNK):
-        chunk = names[start : start + _CHUNK]
+    for start in range(0, len(names), _KEYS_PER_STATEMENT):
+        chunk = names[start : start + _KEYS_PER_STATEMENT]
         _lock_projects(session, chunk)
         session.execute(delete(ProjectSummaryRow).where(ProjectSummaryRow.project.in_(chunk)))
         session.execute(delete(ProjectTotalRow).where(ProjectTotalRow.project.in_(chunk)))
@@ -151,36 +195,36 @@ def refresh_project_summary(session: Session | Connection, projects: Iterable[st
                 select(i.project, func.count()).where(REASON_MISSING, i.project.in_(chunk)).group_by(i.project)
             ).all()
         )
-        rows, groups = summary_rows(found, forms_of, missing_of)
-        causes: dict[str, int] = defaultdict(int)
+        shaped, groups = summary_rows(found, forms_of, missing_of)
+        causes: dict[str | None, int] = defaultdict(int)
         stored = []
-        for project, code, n, share, lost, forms, example in rows:
+        for cell in shaped:
             stored.append(
                 {
-                    "project": project,
-                    "rank": causes[project],
-                    "code": code,
-                    "n": n,
-                    "share": share,
-                    "points_lost": lost,
-                    "forms": forms,
-                    "example": example,
+                    "project": cell.group,
+                    "rank": causes[cell.group],
+                    "code": cell.label,
+                    "n": cell.count,
+                    "share": cell.share,
+                    "points_lost": cell.points_lost,
+                    "forms": cell.forms,
+                    "example": cell.example,
                 }
             )
-            causes[project] += 1
+            causes[cell.group] += 1
         totals = [
             {
-                "project": project,
-                "causes": causes[project],
-                "deviations": deviations,
-                "forms": forms,
-                "points_lost": lost,
-                "missing_reasons": missing,
-                "abstained": abstained,
-                "abstain_rate": rate,
-                "no_cause": no_cause,
+                "project": g.group,
+                "causes": causes[g.group],
+                "deviations": g.deviations,
+                "forms": g.forms,
+                "points_lost": g.points_lost,
+                "missing_reasons": g.missing_reasons,
+                "abstained": g.abstained,
+                "abstain_rate": g.abstain_rate,
+                "no_cause": g.no_cause,
             }
-            for project, deviations, forms, lost, missing, abstained, rate, no_cause in groups
+            for g in groups
         ]
         if stored:
             session.execute(insert(ProjectSummaryRow), stored)

@@ -19,19 +19,9 @@ from sqlalchemy import Connection, Select, func, literal, select
 from sqlalchemy.orm import aliased
 
 from nlp.errors import PianchaError
+from nlp.store import models as tables
 from nlp.store.errors import StoreError
-from nlp.store.models import (
-    FORM_COLUMNS,
-    GROUP_COLUMNS,
-    REASON_MISSING,
-    DeviationRow,
-    FormCauseRow,
-    FormRow,
-    IndicatorRow,
-    ProjectSummaryRow,
-    ProjectTotalRow,
-)
-from nlp.store.rollup import group_order, summary_rows
+from nlp.store.rollup import GroupTotal, SummaryRow, group_order, summary_rows
 from nlp.store.session import Store
 from nlp.taxonomy import load_taxonomy
 
@@ -40,7 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BY = GROUP_COLUMNS
+BY = tables.GROUP_COLUMNS
 """What a summary groups by: department, unit, project, year, level1, level2."""
 
 ROW_KEYS = ["group", "label", "label_zh", "count", "share", "points_lost", "forms", "example"]
@@ -77,40 +67,6 @@ COLUMNS_ZH = {
 
 class SummaryError(PianchaError, ValueError):
     """A summary was asked for in a way that cannot be answered (unknown grouping)."""
-
-
-@dataclass(slots=True)
-class SummaryRow:
-    """One cause within one group."""
-
-    group: str | None
-    label: str
-    label_zh: str
-    count: int
-    share: float
-    """count / deviations of the group; a group's shares add up to 1."""
-    points_lost: float | None
-    """Sum of 分值−得分 over the rows where both are known; None (unknown, not 0) when no row has them."""
-    forms: int
-    example: str
-
-
-@dataclass
-class GroupTotal:
-    """One group's totals: deviations, forms, points lost, missing reasons and how often the model abstained."""
-
-    group: str | None
-    deviations: int
-    forms: int
-    points_lost: float | None
-    """Sum of the known points lost; None when no deviation of the group has them."""
-    missing_reasons: int
-    """Indicators that lost points (分值 > 得分) with no deviation text at all."""
-    abstained: int
-    abstain_rate: float
-    no_cause: int
-    points_lost_unknown: int = 0
-    """Deviations whose points lost are unknown (分值 or 得分 missing, or not tied to the deviation)."""
 
 
 @dataclass
@@ -212,10 +168,10 @@ def _plain_rows(connection: Connection, statement: Select) -> list[tuple]:
 
 def _stored_project_summary(connection: Connection) -> tuple[list[SummaryRow], list[GroupTotal]]:
     """The unfiltered summary by project, read as every write stored it (nlp.store.rollup)."""
-    t, r = ProjectTotalRow, ProjectSummaryRow
+    t, r = tables.ProjectTotalRow, tables.ProjectSummaryRow
     totals = connection.execute(
         select(
-            t.project,
+            t.project.label("group"),
             t.causes,
             t.deviations,
             t.forms,
@@ -232,15 +188,16 @@ def _stored_project_summary(connection: Connection) -> tuple[list[SummaryRow], l
     if sum(g.causes for g in totals) != len(cells):
         raise StoreError("project_summary_rows is not in step with project_totals / 项目汇总数据不一致")
     # both in the database's order of names; a project's rows are the next `causes` cells
-    starts = dict(zip((g.project for g in totals), accumulate((g.causes for g in totals), initial=0)))
-    totals = sorted(totals, key=lambda g: group_order(g.project))  # Python's order, whatever the collation
+    starts = dict(zip((g.group for g in totals), accumulate((g.causes for g in totals), initial=0)))
+    totals = sorted(totals, key=lambda g: group_order(g.group))  # Python's order, whatever the collation
     names = _names_zh(cell[0] for cell in cells)
-    rows = []
-    for project, causes, *_ in totals:
-        start = starts[project]
-        for code, n, share, lost, forms, example in cells[start : start + causes]:
-            rows.append(SummaryRow(project, code, names[code], n, share, lost, forms, example))
-    return rows, [GroupTotal(project, *rest) for project, _causes, *rest in totals]
+    rows, groups = [], []
+    for g in totals:
+        start = starts[g.group]
+        for code, n, share, lost, forms, example in cells[start : start + g.causes]:
+            rows.append(SummaryRow(g.group, code, names[code], n, share, lost, forms, example))
+        groups.append(GroupTotal(**{k: v for k, v in g._mapping.items() if k != "causes"}))
+    return rows, groups
 
 
 def _computed_summary(
@@ -252,13 +209,15 @@ def _computed_summary(
         """The --year/--department filters on one table (every table here carries both columns)."""
         return [getattr(table, k) == v for k, v in (("year", year), ("department", department)) if v is not None]
 
-    if by in FORM_COLUMNS:  # a form sits in one group: read the (form, code) roll-up and count forms from forms
-        source = FormCauseRow
+    if by in tables.FORM_COLUMNS:  # a form sits in one group: read the (form, code) roll-up and count forms from forms
+        source = tables.FormCauseRow
         aggregates = (func.sum(source.n), func.sum(source.points_lost), func.min(source.first_id), func.count())
         forms_per_cell = None
-        per_group = select(getattr(FormRow, by), func.count()).where(FormRow.deviation_count > 0, *where(FormRow))
+        per_group = select(getattr(tables.FormRow, by), func.count()).where(
+            tables.FormRow.deviation_count > 0, *where(tables.FormRow)
+        )
     else:  # level1/level2 split a form's deviations over several groups: count distinct forms, one query each
-        source = DeviationRow
+        source = tables.DeviationRow
         aggregates = (func.count(), func.sum(source.points_lost), func.min(source.id), literal(0))
         # alone in its query, SQLite counts distinct forms straight off the index order (no temporary B-tree)
         level = getattr(source, by)
@@ -276,11 +235,15 @@ def _computed_summary(
         .group_by(getattr(source, by), source.code)
         .subquery()
     )
-    first = aliased(DeviationRow)
+    first = aliased(tables.DeviationRow)
     c = cells.c
     per_code = select(c[0], c.code, c.n, c.lost, c.forms, first.text).join(first, first.id == c.first)
-    missing_column = getattr(IndicatorRow, by)
-    missing = select(missing_column, func.count()).where(REASON_MISSING, *where(IndicatorRow)).group_by(missing_column)
+    missing_column = getattr(tables.IndicatorRow, by)
+    missing = (
+        select(missing_column, func.count())
+        .where(tables.REASON_MISSING, *where(tables.IndicatorRow))
+        .group_by(missing_column)
+    )
     found = connection.execute(per_code).all()
     if forms_per_cell is not None:
         distinct_forms = {(g, code): n for g, code, n in connection.execute(forms_per_cell).all()}
@@ -288,15 +251,17 @@ def _computed_summary(
     forms_of = {_key(g): n for g, n in connection.execute(per_group).all()}
     missing_of = {_key(g): n for g, n in connection.execute(missing).all()}
 
-    shaped, totals = summary_rows(((_key(g), *rest) for g, *rest in found), forms_of, missing_of)
-    names = _names_zh(r[1] for r in shaped)
-    rows = [SummaryRow(g, code, names[code], *rest) for g, code, *rest in shaped]
-    return rows, [GroupTotal(*t) for t in totals]
+    keyed = ((_key(g), code, n, lost, forms, text) for g, code, n, lost, forms, text in found)
+    shaped, totals = summary_rows(keyed, forms_of, missing_of)
+    names = _names_zh(r.label for r in shaped)
+    for r in shaped:
+        r.label_zh = names[r.label]
+    return shaped, totals
 
 
 def _points_lost_unknown(connection: Connection, by: str, year: int | None, department: str | None) -> dict:
     """Deviations whose points lost are unknown, per group (read off the partial index of those deviations)."""
-    d = DeviationRow
+    d = tables.DeviationRow
     filters = [getattr(d, k) == v for k, v in (("year", year), ("department", department)) if v is not None]
     column = getattr(d, by)
     query = select(column, func.count()).where(d.points_lost.is_(None), *filters).group_by(column)

@@ -6,7 +6,7 @@ classifier reads); `check_text` refuses what cannot be classified; `segment` cut
 jieba, the domain dictionary and the stop words. Nothing here knows about models, forms or the database.
 """
 
-from nlp.text.normalise import (
+from nlp.text.clean import (
     CONTENT,
     MAX_TEXT_CHARS,
     SplitText,
@@ -16,7 +16,7 @@ from nlp.text.normalise import (
     normalise,
     split_cause_measure,
 )
-from nlp.text.segment import initialize, segment
+from nlp.text.words import initialize, segment
 
 __all__ = [
     "CONTENT",

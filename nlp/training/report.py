@@ -1,86 +1,93 @@
-"""The model card of one version (`report.md`): headline, data, calibration, coverage curve, per code, confusion."""
+"""The model card of one version (`report.md`): headline, data, calibration, coverage curve, per code, confusion.
+
+`per_code_rows` and `calibration_sentence` are what the CLI prints of a training run too, so the two never differ.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from nlp.classify.card import Calibration, CoverageRow, Figures, ModelCard
 from nlp.taxonomy import load_taxonomy
 
-
-def _figures_table(title: str, figures: dict[str, Any], taxonomy: Any) -> list[str]:
-    lines = [
-        "",
-        f"## Per code ({title})",
-        "",
-        "| code | 中文名 | precision | recall | F1 | n |",
-        "|---|---|---|---|---|---|",
-    ]
-    for code, m in figures["per_code"].items():
-        lines.append(
-            f"| {code} | {taxonomy.name_zh(code)} | {m['precision']:.2f} | {m['recall']:.2f} "
-            f"| {m['f1']:.2f} | {m['support']} |"
-        )
-    return lines
+PER_CODE_COLUMNS = ("code", "中文名", "precision", "recall", "F1", "n")
 
 
-def render_report(meta: dict[str, Any]) -> str:
-    """A Markdown report of one version: headline, data, calibration, coverage curve, per code, confusion."""
+def per_code_rows(figures: Figures) -> list[tuple[str, ...]]:
+    """One row per code: code, 中文名, precision, recall, F1, support."""
     taxonomy = load_taxonomy()
-    transfer, head = meta["metrics"]["transfer"], meta["headline"]
-    every, real, calibration = transfer["all"], transfer.get("real"), transfer["calibration"]
+    return [
+        (code, taxonomy.name_zh(code), f"{m.precision:.2f}", f"{m.recall:.2f}", f"{m.f1:.2f}", str(m.support))
+        for code, m in figures.per_code.items()
+    ]
+
+
+def calibration_sentence(calibration: Calibration) -> str:
+    """The temperature and the expected calibration error before and after it."""
+    return (
+        f"calibration: temperature {calibration.temperature}, expected calibration error "
+        f"{calibration.ece_uncalibrated:.3f} before, {calibration.ece_calibrated:.3f} after"
+    )
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|---" * len(header) + "|", *("| " + " | ".join(r) + " |" for r in rows)]
+
+
+def _cell(row: CoverageRow | None, key: str) -> str:
+    value = None if row is None else getattr(row, key)
+    return "—" if value is None else f"{value:.3f}"
+
+
+def render_report(meta: dict[str, Any] | ModelCard) -> str:
+    """A Markdown report of one version: headline, data, calibration, coverage curve, per code, confusion."""
+    card = meta if isinstance(meta, ModelCard) else ModelCard.model_validate(meta)
+    transfer, head = card.transfer, card.headline
+    if transfer is None or head is None:
+        return f"# Model {card.version}\n\nNo held-out-department evaluation in this version's card.\n"
+    every, real = transfer.all, transfer.real
     lines = [
-        f"# Model {meta['version']}",
+        f"# Model {card.version}",
         "",
-        f"**Headline ({head['what']}, {head['n']} texts): macro-F1 {head['macro_f1']:.4f}, accuracy "
-        f"{head['accuracy']:.4f}; at the threshold {head['threshold']:.2f} it answers {head['answered']:.1%} "
-        f"of them, {head['answered_accuracy'] or 0:.1%} right.**",
+        f"**Headline ({head.what}, {head.n} texts): macro-F1 {head.macro_f1:.4f}, accuracy "
+        f"{head.accuracy:.4f}; at the threshold {head.threshold:.2f} it answers {head.answered:.1%} "
+        f"of them, {head.answered_accuracy or 0:.1%} right.**",
         "",
-        f"- classifier: `{meta['classifier']}` (held-out-department macro-F1 of the candidates: "
-        + ", ".join(f"{k} {v:.4f}" for k, v in meta["candidates_transfer_macro_f1"].items())
+        f"- classifier: `{card.classifier}` (held-out-department macro-F1 of the candidates: "
+        + ", ".join(f"{k} {v:.4f}" for k, v in card.candidates_transfer_macro_f1.items())
         + ")",
-        f"- examples: {meta['n_examples']} ({meta.get('n_real', 0)} real), data hash `{meta['data_hash'][:12]}`",
-        f"- every text predicted by a model trained without its department ({every['departments']} departments "
-        f"or authored groups): macro-F1 **{every['macro_f1']:.4f}**, accuracy {every['accuracy']:.4f}",
+        f"- examples: {card.n_examples} ({card.n_real or 0} real), data hash `{(card.data_hash or '')[:12]}`",
+        f"- every text predicted by a model trained without its department ({every.departments} departments "
+        f"or authored groups): macro-F1 **{every.macro_f1:.4f}**, accuracy {every.accuracy:.4f}",
     ]
     if real:
         lines.append(
-            f"- real texts only ({real['n']}, {', '.join(real['departments'])}): macro-F1 **{real['macro_f1']:.4f}**, "
-            f"accuracy {real['accuracy']:.4f}"
+            f"- real texts only ({real.n}, {', '.join(real.departments or [])}): macro-F1 **{real.macro_f1:.4f}**, "
+            f"accuracy {real.accuracy:.4f}"
         )
     lines += [
-        f"- calibration: temperature {calibration['temperature']}, expected calibration error "
-        f"{calibration['ece_uncalibrated']:.3f} before, {calibration['ece_calibrated']:.3f} after "
-        f"({calibration['ece_rule']})",
+        f"- {calibration_sentence(transfer.calibration)} ({transfer.calibration.ece_rule})",
         "",
         "## Coverage and precision (held-out departments, abstain below the threshold)",
         "",
-        f"The model abstains (`other`) below **{meta['abstain_threshold']:.2f}**: "
-        f"{meta.get('abstain_threshold_rule', 'set by hand')}.",
+        f"The model abstains (`other`) below **{card.abstain_threshold:.2f}**: "
+        f"{card.abstain_threshold_rule or 'set by hand'}.",
         "",
-        "| threshold | answered (all) | right (all) | answered (real) | right (real) |",
-        "|---|---|---|---|---|",
     ]
-    real_rows = real["coverage"] if real else [None] * len(every["coverage"])
-    for row, real_row in zip(every["coverage"], real_rows):
-
-        def cell(r: dict[str, Any] | None, key: str) -> str:
-            return "—" if r is None or r[key] is None else f"{r[key]:.3f}"
-
-        lines.append(
-            f"| {row['threshold']:.2f} | {cell(row, 'coverage')} | {cell(row, 'accuracy')} "
-            f"| {cell(real_row, 'coverage')} | {cell(real_row, 'accuracy')} |"
-        )
-    lines += _figures_table("held-out departments", every, taxonomy)
-    if real:
-        lines += _figures_table("real texts", real, taxonomy)
-    labels = every["labels"]
+    real_rows = real.coverage if real else [None] * len(every.coverage)
+    coverage = [
+        (f"{r.threshold:.2f}", _cell(r, "coverage"), _cell(r, "accuracy"), _cell(q, "coverage"), _cell(q, "accuracy"))
+        for r, q in zip(every.coverage, real_rows)
+    ]
+    lines += _table(("threshold", "answered (all)", "right (all)", "answered (real)", "right (real)"), coverage)
+    for title, figures in (("held-out departments", every), ("real texts", real)):
+        if figures is not None:
+            lines += ["", f"## Per code ({title})", "", *_table(PER_CODE_COLUMNS, per_code_rows(figures))]
+    confusion = [(code, *map(str, row)) for code, row in zip(every.labels, every.confusion)]
     lines += [
         "",
         "## Confusion matrix (held-out departments; rows true, columns predicted)",
         "",
-        "| | " + " | ".join(labels) + " |",
-        "|---" * (len(labels) + 1) + "|",
+        *_table(("", *every.labels), confusion),
     ]
-    for code, row in zip(labels, every["confusion"]):
-        lines.append(f"| {code} | " + " | ".join(str(v) for v in row) + " |")
     return "\n".join(lines) + "\n"

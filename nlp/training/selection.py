@@ -23,6 +23,7 @@ from sklearn.metrics import (
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
 from nlp.classify import registry
+from nlp.classify.card import ModelCard
 from nlp.classify.inference import DEFAULT_MARGIN, CauseModel
 from nlp.classify.pipeline import build_pipeline, compile_pipeline
 from nlp.errors import LabelDataError, ModelError
@@ -315,12 +316,10 @@ class TrainResult:
     reason: str
     metadata: dict[str, Any]
 
-
-def transfer_f1(meta: dict[str, Any], part: str = "all") -> float | None:
-    """A saved version's held-out-department macro-F1 (`all` texts or `real` ones), None when it has none."""
-    metrics = meta.get("metrics", {}).get("transfer") or {}
-    figures = metrics.get(part) if part in ("all", "real") else None
-    return None if not figures else figures.get("macro_f1")
+    @property
+    def card(self) -> ModelCard:
+        """The version's model card, typed."""
+        return ModelCard.model_validate(self.metadata)
 
 
 def gate(new_f1: float, root: Path | None, force: bool, new_real_f1: float | None = None) -> tuple[bool, str]:
@@ -330,10 +329,10 @@ def gate(new_f1: float, root: Path | None, force: bool, new_real_f1: float | Non
     if current is None:
         return True, "no current model"
     try:
-        old_meta = registry.read_metadata(current, root)
+        old = registry.read_card(current, root)
     except ModelError:
         return True, f"current model {current} has no readable metadata"
-    old_f1, old_real = transfer_f1(old_meta), transfer_f1(old_meta, "real")
+    old_f1, old_real = old.transfer_f1(), old.transfer_f1("real")
     if old_f1 is None:
         return True, f"current model {current} has no held-out-department figures to compare with"
     failures = []

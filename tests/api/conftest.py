@@ -1,26 +1,22 @@
-"""An app over a private copy of the session's trained model, so retraining here touches nothing else."""
+"""An app over a private copy of the session's small model, so retraining here touches nothing else."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api.settings import Settings
-from nlp.classify.registry import activate
+from nlp.config import Settings
+from tests.support.models import install
 
 API_KEY = "test-key-0123"
 
 
 @pytest.fixture(scope="session")
-def api_model_root(trained, tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("api-models")
-    shutil.copytree(trained.path, root / trained.version)
-    activate(trained.version, root)
-    return root
+def api_model_root(small_trained, tmp_path_factory) -> Path:
+    return install(small_trained, tmp_path_factory.mktemp("api-models"))
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from tests.support.expected import SUMMARY_COLUMNS
 
 
 @pytest.fixture(scope="module")
@@ -58,16 +59,7 @@ def test_stats_as_csv_and_xlsx(client, uploaded):
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert csv.content.startswith(b"\xef\xbb\xbf")  # a UTF-8 BOM: Excel on Windows reads the Chinese
     frame = pd.read_csv(io.StringIO(csv.content.decode("utf-8-sig")))
-    assert list(frame.columns[:8]) == [
-        "group",
-        "label",
-        "label_zh",
-        "count",
-        "share",
-        "points_lost",
-        "forms",
-        "example",
-    ]
+    assert list(frame.columns[:8]) == SUMMARY_COLUMNS
     xlsx = client.get("/v1/stats/causes", params={"group_by": "unit", "format": "xlsx"})
     assert xlsx.status_code == 200
     assert pd.read_excel(io.BytesIO(xlsx.content))["次数"].sum() == uploaded["deviations"]

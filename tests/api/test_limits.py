@@ -105,14 +105,14 @@ def test_other_requests_are_answered_while_an_upload_is_being_read(fresh, auth, 
     started = time.perf_counter()
     thread.start()
     time.sleep(0.5)
-    latencies = []
+    answered = []
     while thread.is_alive() and time.perf_counter() - started < 2.5:
-        t = time.perf_counter()
         assert client.get("/healthz").status_code == 200
         assert client.post("/v1/classify", json={"text": "系统故障"}).status_code == 200
-        latencies.append(time.perf_counter() - t)
+        answered.append(time.perf_counter())
     thread.join(60)
-    assert latencies and max(latencies) < 0.5  # answered while the upload was still being read
+    # Several answers, every one of them before the upload finished: the upload held nothing up.
+    assert len(answered) >= 3 and max(answered) < outcome["done"]
     assert outcome["done"] - started >= 3  # the upload took its three seconds …
     assert outcome["response"].status_code == 200 and outcome["response"].json()["forms"] == 11  # … and was stored
 

@@ -6,6 +6,7 @@ import threading
 import time
 
 import nbformat
+import pytest
 
 REVIEWED = [
     ("区级配套资金迟迟未能落实，设备款无法按合同约定时间支付", "funding"),
@@ -32,11 +33,15 @@ def _wait(client, job: str, seconds: float = 600) -> dict:
     raise AssertionError(f"retrain job {job} did not finish in {seconds} s")
 
 
-def test_models_lists_the_serving_version_with_metrics(client):
+def test_models_lists_the_serving_version_with_metrics(client, small_trained):
+    """The serving version's summary carries its model card's figures and the threshold it serves with."""
     models = client.get("/v1/models").json()
     serving = [m for m in models if m["serving"]]
-    assert len(serving) == 1 and serving[0]["current"] and serving[0]["transfer_macro_f1"] >= 0.8
-    assert serving[0]["headline_n"] > 0 and 0 < serving[0]["headline_macro_f1"] <= 1
+    card = small_trained.card
+    assert len(serving) == 1 and serving[0]["current"] and serving[0]["version"] == card.version
+    assert serving[0]["transfer_macro_f1"] == card.transfer_f1() and serving[0]["n_examples"] == card.n_examples
+    assert serving[0]["headline_n"] == card.headline.n and serving[0]["headline_macro_f1"] == card.headline.macro_f1
+    assert serving[0]["abstain_threshold"] == card.abstain_threshold
 
 
 def test_model_detail_has_confusion_matrix(client):
@@ -71,6 +76,7 @@ def test_unknown_retrain_job_is_404(client):
     assert client.get("/v1/retrain/nope").status_code == 404
 
 
+@pytest.mark.slow
 def test_retrain_with_uploaded_notebook_changes_version_and_activate_rolls_back(
     client, auth, small_trained, on_small_corpus
 ):

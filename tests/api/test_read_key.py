@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api.settings import Settings
+from nlp.config import Settings
 from tests.api.conftest import API_KEY
 
 READ_KEY = "read-only-key-42"

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 import cli.serve
 from api.main import create_app
-from api.settings import Settings, get_settings
 from cli.main import app
+from nlp.config import Settings, get_settings
 
 
 @pytest.mark.parametrize("value", ["", "   ", "\t"])

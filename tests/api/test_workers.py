@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
 import time
 
 import httpx
 import pytest
 
 from nlp.classify.registry import activate
-from tests.support.servers import free_port
+from nlp.store import open_store
+from tests.support.models import install
+from tests.support.servers import UVICORN, serving
 
 WORKERS = 2
 WATCH_SECONDS = 0.5
@@ -21,12 +20,8 @@ WATCH_SECONDS = 0.5
 @pytest.fixture
 def two_versions(small_trained, tmp_path):
     """A model directory with the small model under two version names, the first one current."""
-    root = tmp_path / "models"
     first, second = small_trained.version, f"{small_trained.version}-b"
-    shutil.copytree(small_trained.path, root / first)
-    shutil.copytree(small_trained.path, root / second)
-    activate(first, root)
-    return root, first, second
+    return install(small_trained, tmp_path / "models", first, second), first, second
 
 
 def _versions(base: str, n: int) -> list[str]:
@@ -40,9 +35,9 @@ def _versions(base: str, n: int) -> list[str]:
     return seen
 
 
+@pytest.mark.slow
 def test_every_worker_serves_the_new_current_version_within_seconds(two_versions, tmp_path):
     root, first, second = two_versions
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIANCHA_")}
     env |= {
         "PIANCHA_MODEL_DIR": str(root),
@@ -50,13 +45,11 @@ def test_every_worker_serves_the_new_current_version_within_seconds(two_versions
         "PIANCHA_MODEL_WATCH_SECONDS": str(WATCH_SECONDS),
         "PIANCHA_CACHE_DIR": str(tmp_path / "cache"),
     }
-    command = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--port", str(port)]
-    log = (tmp_path / "workers.log").open("w")
-    server = subprocess.Popen([*command, "--workers", str(WORKERS)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
+    with open_store(env["PIANCHA_DATABASE_URL"]):  # created before the workers start, as README's deployment says
+        pass
+    with serving(env, tmp_path / "workers.log", command=[*UVICORN, "--workers", str(WORKERS)]) as base:
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline:  # /readyz answered by one worker: wait until both serve the first
             try:
                 if set(_versions(base, 8)) == {first}:
                     break
@@ -69,10 +62,6 @@ def test_every_worker_serves_the_new_current_version_within_seconds(two_versions
         while set(_versions(base, 4)) != {second}:  # every answer is still a 200 while the workers swap
             assert time.monotonic() - switched < 10, "workers did not follow models/current within 10 s"
         assert set(_versions(base, 30)) == {second}  # both workers, on 30 fresh connections
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
 
 
 def test_a_current_version_that_cannot_be_loaded_keeps_the_serving_model(two_versions):

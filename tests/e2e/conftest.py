@@ -4,13 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -18,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from nlp.classify.registry import activate
+from tests.support.models import install
+from tests.support.servers import UVICORN, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
@@ -38,34 +32,22 @@ OLDER = "older"
 """Suffix of a second saved version (a copy of the trained one) so the model page has something to roll back to."""
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def e2e_model_root(trained, tmp_path_factory) -> Path:
     """The session's trained model, plus an older copy of it under another version name."""
-    root = tmp_path_factory.mktemp("e2e-models")
-    shutil.copytree(trained.path, root / trained.version)
     older = f"{trained.version}-{OLDER}"
-    shutil.copytree(trained.path, root / older)
+    root = install(trained, tmp_path_factory.mktemp("e2e-models"), trained.version, older)
     meta_file = root / older / "metadata.json"
     meta = json.loads(meta_file.read_text(encoding="utf-8"))
     created = datetime.fromisoformat(meta["created_at"]) - timedelta(days=30)
     meta.update(version=older, created_at=created.isoformat(timespec="seconds"))
     meta_file.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-    activate(trained.version, root)
     return root
 
 
 @contextmanager
 def running_server(model_root: Path, db: Path, name: str, **env: str) -> Iterator[str]:
     """`python -m uvicorn api.main:create_app --factory` on a free loopback port; yields its base URL."""
-    port = _free_port()
-    SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
-    log_path = SCREENSHOTS.parent / f"e2e-{name}.log"
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PIANCHA_")},
         "PIANCHA_MODEL_DIR": str(model_root),
@@ -75,34 +57,8 @@ def running_server(model_root: Path, db: Path, name: str, **env: str) -> Iterato
         "PYTHONUNBUFFERED": "1",
         **env,
     }
-    cmd = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory"]
-    cmd += ["--host", "127.0.0.1", "--port", str(port)]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(cmd, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                if process.poll() is not None:
-                    tail = log_path.read_text(errors="replace")[-3000:]
-                    pytest.fail(f"the server exited with code {process.returncode}; see {log_path}:\n{tail}")
-                try:
-                    with urllib.request.urlopen(f"{base}/readyz", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except (urllib.error.URLError, ConnectionError, TimeoutError):
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the server was not ready within 120 s; see {log_path}")
-                time.sleep(0.3)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with serving(environment, SCREENSHOTS.parent / f"e2e-{name}.log", cwd=ROOT, command=UVICORN) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

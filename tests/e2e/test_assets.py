@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.routers.dashboard import plotly_js
-from api.settings import Settings
+from nlp.config import Settings
 
 
 @pytest.fixture(scope="module")

@@ -60,6 +60,7 @@ def _round_trips(form: Form, layout: Layout) -> bool:
     return True
 
 
+@pytest.mark.slow
 def test_random_forms_round_trip_through_text_at_any_wrap() -> None:
     """500 random forms (fixed seed) at wraps 8–30: measured 496/500 whole with seed 14; guard against falling below."""
     outcomes: list[bool] = []

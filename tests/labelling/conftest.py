@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
-from api.settings import get_settings
 from cli.main import app
-from nlp.classify import registry
 from nlp.classify.inference import Prediction, Ranked
+from nlp.config import get_settings
 from nlp.store import ingest_file, open_store
 from nlp.taxonomy import ABSTAIN, load_taxonomy
 from tests.store.conftest import StubModel
+from tests.support.models import install
 
 runner = CliRunner()
 
@@ -52,11 +51,7 @@ def seed_db(tmp_path: Path, seed_file: Path) -> str:
 @pytest.fixture
 def model_copy(small_trained, on_small_corpus, tmp_path: Path) -> Path:
     """A model directory of our own holding the small model, retrained here on the small corpus (never the shared one)."""
-    root = tmp_path / "models"
-    root.mkdir()
-    shutil.copytree(small_trained.path, root / small_trained.version)
-    registry.activate(small_trained.version, root)
-    return root
+    return install(small_trained, tmp_path / "models")
 
 
 @pytest.fixture

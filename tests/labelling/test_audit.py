@@ -30,6 +30,7 @@ def frame(rows: list[tuple[str, str]]) -> pd.DataFrame:
     )
 
 
+@pytest.mark.slow
 def test_audit_ranks_a_deliberately_flipped_label_among_the_most_suspect(
     piancha, small_corpus: pd.DataFrame, tmp_path: Path
 ) -> None:

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import cross_val_score
 
 from nlp.classify import registry
+from nlp.classify.pipeline import build_pipeline
 from nlp.training.corpus import load_corpus
-from nlp.training.learning_curve import FRACTIONS, SECTION, attach_to_version, stratified_subsets
-from nlp.training.selection import data_hash
+from nlp.training.learning_curve import FRACTIONS, SECTION, attach_to_version, stratified_subsets, verdict
+from nlp.training.selection import data_hash, fixed_folds
 
 CURVE = [
     {"fraction": 0.5, "n_train": 10, "macro_f1": 0.5, "std": 0.1},
@@ -41,7 +43,13 @@ def test_evaluate_learning_curve_prints_macro_f1_per_fraction(piancha, tmp_path:
     assert [r["fraction"] for r in curve] == list(FRACTIONS)
     sizes = [r["n_train"] for r in curve]
     assert sizes == sorted(sizes) and sizes[-1] < len(small) and report["n_examples"] == len(small)
-    assert all(0 <= r["macro_f1"] <= 1 for r in curve) and report["classifier"] == "logreg"
+    assert report["classifier"] == "logreg" and report["verdict"] == verdict(curve)
+    # At fraction 1.0 each fold trains on its whole training part: plain cross-validation on the fixed folds.
+    labels = small["label"].reset_index(drop=True)
+    full = cross_val_score(
+        build_pipeline("logreg"), small["text"].tolist(), labels, cv=fixed_folds(labels), scoring="f1_macro"
+    )
+    assert curve[-1]["macro_f1"] == round(float(np.mean(full)), 4)
     table = piancha("evaluate", "--learning-curve", "--input", tmp_path / "missing.csv")
     assert table.exit_code == 2 and "missing.csv: no such file" in table.output
 

@@ -30,6 +30,7 @@ def test_the_walkthrough_notebook_is_not_itself_labelled_data() -> None:
     assert not has_labels(NOTEBOOK)  # `piancha train` reads every labelled notebook in notebooks/
 
 
+@pytest.mark.slow
 def test_review_and_retrain_notebook_runs_headless_in_a_fresh_kernel(
     small_trained, on_small_corpus, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -130,17 +130,17 @@ def test_retraining_puts_stored_corrections_under_the_notebooks(tmp_path: Path) 
     assert len(corpus) == len(base)
 
 
-def test_review_queue_without_a_database_or_model_exits_2(piancha, tmp_path: Path, model_root: Path, trained) -> None:
+def test_review_queue_without_a_database_or_model_exits_2(piancha, tmp_path: Path, small_model_root: Path) -> None:
     no_model = piancha("review-queue")
     assert no_model.exit_code == 2 and "no trained model" in no_model.output
-    piancha.env(model_dir=model_root)
+    piancha.env(model_dir=small_model_root)
     no_db = piancha("review-queue", "--output", tmp_path / "q.ipynb")
     assert no_db.exit_code == 2 and "no database" in no_db.output and "Traceback" not in no_db.output
     assert not (tmp_path / "none.sqlite").exists()
 
 
-def test_review_queue_from_a_file_names_the_bad_row(piancha, tmp_path: Path, model_root: Path, trained) -> None:
-    piancha.env(model_dir=model_root)
+def test_review_queue_from_a_file_names_the_bad_row(piancha, tmp_path: Path, small_model_root: Path) -> None:
+    piancha.env(model_dir=small_model_root)
     good = tmp_path / "texts.csv"
     pd.DataFrame(
         {"内容": ["服务器宕机, 网络中断", "人员离职", "服务器宕机, 网络中断"], "indicator": ["a", "b", "c"]}
@@ -171,6 +171,7 @@ def test_retrain_with_an_unknown_code_names_the_file_cell_and_row(piancha, tmp_p
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_round_trip_queue_edit_retrain_predicts_the_corrections_and_ignores_unreviewed_rows(
     piancha, seed_db: str, model_copy: Path, tmp_path: Path
 ) -> None:
@@ -197,7 +198,7 @@ def test_round_trip_queue_edit_retrain_predicts_the_corrections_and_ignores_unre
     assert result.exit_code == 0, result.output
     assert "2 of 8 rows reviewed" in result.output and "version" in result.output
 
-    newest = list_versions(model_copy)[0]["version"]
+    newest = list_versions(model_copy)[0].version
     assert newest != before.version
     after = load_model(newest, root=model_copy)
     for text, code in changed.items():

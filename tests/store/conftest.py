@@ -18,7 +18,8 @@ from nlp.taxonomy import ABSTAIN, load_taxonomy
 from nlp.text import split_cause_measure
 
 PG_ENV = "PIANCHA_TEST_DATABASE_URL"
-BACKENDS = ["sqlite", "postgresql"]
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+"""SQLite always; PostgreSQL in the `postgres` tier (`pytest -m postgres`, with PIANCHA_TEST_DATABASE_URL)."""
 
 
 def _pg_schema_url(base: str) -> Iterator[str]:

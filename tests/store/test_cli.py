@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 import cli.store
-from api.settings import get_settings
 from cli.main import app
+from nlp.config import get_settings
 from tests.store.conftest import StubModel
 
 runner = CliRunner()

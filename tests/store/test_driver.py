@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 import cli.serve
-from api.settings import get_settings
 from cli.main import app
+from nlp.config import get_settings
 from nlp.store import StoreError, open_store
 
 URL = "postgresql+psycopg://piancha:secret@db.example/piancha"
@@ -34,8 +34,8 @@ def test_open_store_without_the_driver_says_how_to_install_it(no_driver):
 
 
 @pytest.mark.parametrize("command", [["documents"], ["summary", "--by", "department"], ["serve"]])
-def test_the_cli_without_the_driver_prints_one_error_line(no_driver, monkeypatch, model_root, trained, command):
-    monkeypatch.setenv("PIANCHA_MODEL_DIR", str(model_root))
+def test_the_cli_without_the_driver_prints_one_error_line(no_driver, monkeypatch, small_model_root, command):
+    monkeypatch.setenv("PIANCHA_MODEL_DIR", str(small_model_root))
     monkeypatch.setenv("PIANCHA_API_KEY", "k")  # no loopback notice: the error is the only line
     monkeypatch.setattr(cli.serve.uvicorn, "run", lambda *a, **k: pytest.fail("serve started without a database"))
     result = CliRunner().invoke(app, command)

@@ -1,1 +1,2 @@
-"""Shared test helpers: real server processes on loopback ports."""
+"""Shared test helpers: server processes on loopback ports, trained versions in private directories, what the
+README promises."""

@@ -1,4 +1,4 @@
-"""The service's and the CLI's settings: one pydantic-settings class read from PIANCHA_* variables."""
+"""The settings of the CLI, the service and Alembic: one pydantic-settings class read from PIANCHA_* variables."""
 
 from __future__ import annotations
 

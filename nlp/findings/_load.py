@@ -1,0 +1,85 @@
+"""What the rules read: the stored deviations, forms and unexplained indicators as pandas frames, in one snapshot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Connection, Select, select
+
+from nlp.store import Store
+from nlp.store.models import REASON_MISSING, DeviationRow, DocumentRow, FormRow, IndicatorRow
+
+DEVIATION_COLUMNS = [
+    "id",
+    "form_id",
+    "indicator",
+    "text",
+    "cause_text",
+    "measure_text",
+    "code",
+    "points_lost",
+    "department",
+    "unit",
+    "project",
+    "year",
+]
+FORM_COLUMNS = ["form_id", "document_id", "form_key", "project", "department", "unit", "year", "execution_rate"]
+
+
+@dataclass
+class StoredData:
+    """The rows the rules read. `deviations` has DEVIATION_COLUMNS; `forms` FORM_COLUMNS (form_key: the document's
+    sha256 and the form's place in it, what a finding's id is made of); `missing`: form_id, name of the indicators
+    that lost points with no text (name "" when the reader could not tie the value row to a name)."""
+
+    deviations: pd.DataFrame
+    forms: pd.DataFrame
+    missing: pd.DataFrame
+
+
+def _frame(connection: Connection, statement: Select, columns: list[str]) -> pd.DataFrame:
+    """Rows of a statement as a frame, through the driver's cursor (1,000,000 rows: no Row objects)."""
+    compiled = statement.compile(connection, compile_kwargs={"literal_binds": True})
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(compiled))
+        return pd.DataFrame.from_records(cursor.fetchall(), columns=columns, coerce_float=True)
+    finally:
+        cursor.close()
+
+
+def load(store: Store, *, department: str | None = None, years: tuple[int, ...] | None = None) -> StoredData:
+    """The deviations, forms and missing reasons under the filters (`years`: those years only), one snapshot."""
+    d, f, i = DeviationRow, FormRow, IndicatorRow
+
+    def where(table: type) -> list:
+        found = [] if department is None else [table.department == department]
+        return found if years is None else [*found, table.year.in_(years)]
+
+    with store.engine.connect() as connection:
+        if store.dialect == "postgresql":
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        else:  # the SQLite driver begins no transaction before a SELECT: each would read its own
+            connection.exec_driver_sql("BEGIN")
+        deviations = _frame(
+            connection, select(*(getattr(d, c) for c in DEVIATION_COLUMNS)).where(*where(d)), DEVIATION_COLUMNS
+        )
+        forms = _frame(
+            connection,
+            select(
+                f.id,
+                f.document_id,
+                DocumentRow.sha256 + ":" + f.position.cast(DocumentRow.sha256.type),
+                f.project,
+                f.department,
+                f.unit,
+                f.year,
+                f.execution_rate,
+            )
+            .join(DocumentRow, DocumentRow.id == f.document_id)
+            .where(*where(f)),
+            FORM_COLUMNS,
+        )
+        missing = _frame(connection, select(i.form_id, i.name).where(REASON_MISSING, *where(i)), ["form_id", "name"])
+    return StoredData(deviations, forms, missing)

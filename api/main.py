@@ -20,7 +20,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from api.deps import require_read_key
 from api.openapi import declare_errors
-from api.routers import categories, classify, dashboard, documents, health, labels, models, stats
+from api.routers import categories, classify, dashboard, documents, findings, health, labels, models, reports, stats
 from api.serving import ModelHolder, RetrainJobs
 from api.settings import Settings, get_settings
 from nlp.errors import FormTooLargeError, ModelError, PianchaError
@@ -145,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in (health.router, classify.router, categories.router, dashboard.router):
         app.include_router(router)
-    for router in (documents.router, stats.router, labels.router, models.router):  # the data: a read key may guard it
+    data = (documents.router, stats.router, findings.router, reports.router, labels.router, models.router)
+    for router in data:  # the data: a read key may guard it
         app.include_router(router, dependencies=[Depends(require_read_key)])
     return app

@@ -10,6 +10,6 @@ app = typer.Typer(
     add_completion=False,
 )
 
-from cli import classifier, forms, labelling, serve, store  # noqa: E402  (each registers its commands on `app`)
+from cli import classifier, findings, forms, labelling, report, serve, store  # noqa: E402  (each registers its commands on `app`)
 
-__all__ = ["app", "classifier", "forms", "labelling", "serve", "store"]
+__all__ = ["app", "classifier", "findings", "forms", "labelling", "report", "serve", "store"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Select, select
@@ -29,13 +30,15 @@ FORM_COLUMNS = ["form_id", "document_id", "form_key", "project", "department", "
 
 @dataclass
 class StoredData:
-    """The rows the rules read. `deviations` has DEVIATION_COLUMNS; `forms` FORM_COLUMNS (form_key: the document's
-    sha256 and the form's place in it, what a finding's id is made of); `missing`: form_id, name of the indicators
-    that lost points with no text (name "" when the reader could not tie the value row to a name)."""
+    """The rows the rules read. `deviations` has DEVIATION_COLUMNS and `has_text`; `forms` FORM_COLUMNS (form_key:
+    the document's sha256 and the form's place in it, what a finding's id is made of); `missing`: form_id,
+    name of the indicators that lost points with no text (name "": the reader could not tie the row to a name)."""
 
     deviations: pd.DataFrame
     forms: pd.DataFrame
     missing: pd.DataFrame
+    cache: dict[str, Any] = field(default_factory=dict)
+    """What several rules derive alike (the texts' keys), computed once."""
 
 
 def _frame(connection: Connection, statement: Select, columns: list[str]) -> pd.DataFrame:
@@ -44,9 +47,12 @@ def _frame(connection: Connection, statement: Select, columns: list[str]) -> pd.
     cursor = connection.connection.cursor()
     try:
         cursor.execute(str(compiled))
-        return pd.DataFrame.from_records(cursor.fetchall(), columns=columns, coerce_float=True)
+        rows = cursor.fetchall()
     finally:
         cursor.close()
+    if not rows:  # typed as object, so that string methods work on an empty selection too
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return pd.DataFrame.from_records(rows, columns=columns, coerce_float=True)
 
 
 def load(store: Store, *, department: str | None = None, years: tuple[int, ...] | None = None) -> StoredData:
@@ -82,4 +88,7 @@ def load(store: Store, *, department: str | None = None, years: tuple[int, ...] 
             FORM_COLUMNS,
         )
         missing = _frame(connection, select(i.form_id, i.name).where(REASON_MISSING, *where(i)), ["form_id", "name"])
+    deviations["has_text"] = deviations["text"].str.strip().astype(bool)
+    for frame in (deviations, forms):  # years as ints or None (not floats with NaN): they go into ids and output
+        frame["year"] = frame["year"].astype(object).where(frame["year"].notna(), None)
     return StoredData(deviations, forms, missing)

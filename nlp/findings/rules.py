@@ -1,5 +1,6 @@
 """The rules: each a small named function from the stored rows (StoredData) to its findings.
 
+Selecting what fires is pandas over whole columns; only the rows that fire are grouped into findings, as plain tuples.
 Unknown is never zero: a deviation whose points lost are unknown (NULL, as text-format forms often leave them) and a
 form whose 执行率 is unknown make no rule fire.
 """
@@ -7,13 +8,15 @@ form whose 执行率 is unknown make no rule fire.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import groupby
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from nlp.findings._load import StoredData
 from nlp.findings.records import RULES_ZH, Finding, finding_id
-from nlp.findings.similarity import MEASURE_SIMILARITY, MIN_MEASURE_CHARS, bigrams, dice, measure_key
+from nlp.findings.similarity import MEASURE_SIMILARITY, MIN_MEASURE_CHARS, bigrams, content_keys, dice
 from nlp.taxonomy import ABSTAIN, NO_CAUSE, load_taxonomy
 from nlp.text import normalise
 
@@ -31,10 +34,37 @@ MET = re.compile(
 )
 """The text says the target was met: 已完成 (at a clause end, or 已完成年度目标/任务/计划), 达到预期, 完成年度目标 —
 not 未完成, 未能达到预期, 已完成招标 (one step, not the target) or 已完成整改 (a measure)."""
-_CONTENT = re.compile(r"[^\u3400-\u9fff\uf900-\ufaff0-9A-Za-z]+")
+UNNAMED = "（未对应到三级指标的扣分行）"
 _MAX_LISTED = 20
 
 Rule = Callable[[StoredData], list[Finding]]
+
+
+class FormRef(NamedTuple):
+    """What a finding says about its form."""
+
+    key: str
+    document_id: int
+    project: str
+    department: str | None
+    unit: str | None
+    year: int | None
+    execution_rate: float | None
+
+
+def _form_refs(data: StoredData) -> dict[int, FormRef]:
+    f = data.forms
+    columns = ["form_key", "document_id", "project", "department", "unit", "year", "execution_rate"]
+    return dict(zip(f["form_id"].tolist(), map(FormRef._make, zip(*(f[c].tolist() for c in columns)))))
+
+
+def _grouped(frame: pd.DataFrame, keys: Sequence[str], columns: Sequence[str]) -> Iterator[tuple[Any, list[tuple]]]:
+    """(key values, the rows' `columns` as tuples) per group of `keys`, groups in key order, rows in id order."""
+    frame = frame.sort_values([*keys, "id"] if "id" in frame else list(keys), kind="stable")
+    rows = list(zip(*(frame[c].tolist() for c in columns)))
+    key_of = list(zip(*(frame[k].tolist() for k in keys)))
+    for key, positions in groupby(range(len(rows)), key=key_of.__getitem__):
+        yield key, [rows[i] for i in positions]
 
 
 def _unique_map(values: pd.Series, function: Callable[[str], object]) -> pd.Series:
@@ -44,8 +74,9 @@ def _unique_map(values: pd.Series, function: Callable[[str], object]) -> pd.Seri
 
 
 def text_key(text: str) -> str:
-    """A text as compared for pasting: normalised, punctuation and spaces removed."""
-    return _CONTENT.sub("", normalise(text or ""))
+    """A text as compared for pasting: full/half-width forms unified (NFKC), punctuation and spaces removed (what
+    nlp.text.normalise does besides NFKC is join spaces and punctuation, which go anyway)."""
+    return content_keys([text or ""])[0]
 
 
 def _before_measure(text: str, measure: str) -> str:
@@ -58,13 +89,12 @@ def _before_measure(text: str, measure: str) -> str:
 
 def _texts(data: StoredData) -> pd.DataFrame:
     """The deviations that have a text."""
-    d = data.deviations
-    return d[d["text"].str.strip().astype(bool)]
+    return data.deviations[data.deviations["has_text"]]
 
 
 def _listed(names: Iterable[str]) -> list[str]:
-    """Names in first-seen order, each once."""
-    return list(dict.fromkeys(n if n else "（未对应到三级指标的扣分行）" for n in names))
+    """Names in first-seen order, each once (an indicator the reader could not name: UNNAMED)."""
+    return list(dict.fromkeys(n if n else UNNAMED for n in names))
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -78,96 +108,151 @@ def _name_zh(code: str) -> str:
         return code
 
 
-def _forms(data: StoredData) -> pd.DataFrame:
-    return data.forms.set_index("form_id")
-
-
 def _form_finding(
-    rule: str,
-    form: pd.Series,
-    form_id: int,
-    indicators: list[str],
-    ids: list[int],
-    evidence: str,
-    *,
-    text: str = "",
-    id_parts: tuple = (),
+    rule: str, form_id: int, form: FormRef, indicators: list[str], ids: list[int], evidence: str, **extra: Any
 ) -> Finding:
-    """A finding about one form (its id: the rule, the document's sha256 and the form's place, `id_parts`)."""
+    """A finding about one form; its id: the rule, the document's sha256 and the form's place (and `id_parts`)."""
+    id_parts = extra.pop("id_parts", ())
     return Finding(
-        id=finding_id(rule, form["form_key"], *id_parts),
+        id=finding_id(rule, form.key, *id_parts),
         rule=rule,
         title_zh=RULES_ZH[rule],
-        department=form["department"],
-        unit=form["unit"],
-        project=form["project"],
-        year=None if pd.isna(form["year"]) else int(form["year"]),
-        form_id=int(form_id),
-        document_id=int(form["document_id"]),
+        department=form.department,
+        unit=form.unit,
+        project=form.project,
+        year=form.year,
+        form_id=form_id,
+        document_id=form.document_id,
         indicators=indicators,
-        deviation_ids=[int(i) for i in ids],
+        deviation_ids=ids,
         evidence=evidence,
-        text=text,
+        **extra,
     )
+
+
+def _unit_finding(rule: str, unit: str, year: int | None, rows: list[tuple], evidence: str, **extra: Any) -> Finding:
+    """A finding about a unit in a year, over `rows` (id, form_id, project, indicator, department, text)."""
+    forms = list(dict.fromkeys(r[1] for r in rows))
+    id_parts = extra.pop("id_parts", ())
+    return Finding(
+        id=finding_id(rule, unit, year, *id_parts),
+        rule=rule,
+        title_zh=RULES_ZH[rule],
+        department=rows[0][4],
+        unit=unit,
+        project=extra.pop("project", None),
+        year=year,
+        form_id=forms[0],
+        document_id=None,
+        indicators=_listed(f"{r[2]}：{r[3]}" for r in rows),
+        deviation_ids=[r[0] for r in rows],
+        evidence=evidence,
+        text=rows[0][5],
+        related_form_ids=forms[1:],
+        **extra,
+    )
+
+
+def _keys_of(values: pd.Series, *, digits: bool) -> pd.Series:
+    """content_keys of a column, computed once per distinct value."""
+    distinct = pd.unique(values)
+    return values.map(dict(zip(distinct, content_keys(list(distinct), digits=digits)))).astype(object)
+
+
+def _keyed_texts(data: StoredData) -> pd.DataFrame:
+    """The deviations with a text, and its key (text_key); computed once per StoredData."""
+    if "keyed" not in data.cache:
+        d = _texts(data)
+        d = d.assign(key=_keys_of(d["text"], digits=True))
+        data.cache["keyed"] = d[d["key"] != ""]
+    return data.cache["keyed"]
 
 
 def pasted_explanation(data: StoredData) -> list[Finding]:
     """同一说明套用于多个指标: one (normalised) text under 3 or more indicators of one form."""
-    d = _texts(data).assign(key=lambda x: _unique_map(x["text"], text_key))
-    d = d[d["key"] != ""]
+    d = _keyed_texts(data)
     sizes = d.groupby(["form_id", "key"], sort=False)["indicator"].transform("nunique")
-    pasted = d[sizes >= PASTED_MIN_INDICATORS]
-    forms = _forms(data)
+    forms = _form_refs(data)
     found = []
-    for (form_id, _key), group in pasted.groupby(["form_id", "key"], sort=True):
-        indicators = _listed(group["indicator"])
+    for (form_id, _key), rows in _grouped(
+        d[sizes >= PASTED_MIN_INDICATORS], ["form_id", "key"], ["id", "indicator", "text"]
+    ):
+        indicators = _listed(r[1] for r in rows)
+        evidence = f"同一段说明出现在本表 {len(indicators)} 个三级指标下：{'、'.join(indicators[:_MAX_LISTED])}"
+        ids = [r[0] for r in rows]
         found.append(
             _form_finding(
                 "pasted_explanation",
-                forms.loc[form_id],
                 form_id,
+                forms[form_id],
                 indicators,
-                group["id"].tolist(),
-                f"同一段说明出现在本表 {len(indicators)} 个三级指标下：{'、'.join(indicators[:_MAX_LISTED])}",
-                text=group["text"].iloc[0],
+                ids,
+                evidence,
+                text=rows[0][2],
                 id_parts=tuple(sorted(indicators)),
             )
         )
     return found
 
 
+UNIT_ROW = ["id", "form_id", "project", "indicator", "department", "text"]
+
+
 def pasted_across_projects(data: StoredData) -> list[Finding]:
     """同一说明套用于多个项目: one (normalised) text under 2 or more projects of one unit in one year."""
-    d = _texts(data).dropna(subset=["unit"]).assign(key=lambda x: _unique_map(x["text"], text_key))
-    d = d[d["key"] != ""]
-    sizes = d.groupby(["unit", "year", "key"], sort=False, dropna=False)["form_id"].transform("nunique")
+    d = _keyed_texts(data)
+    d = d[d["unit"].notna()]
     projects = d.groupby(["unit", "year", "key"], sort=False, dropna=False)["project"].transform("nunique")
-    pasted = d[(sizes >= PASTED_MIN_PROJECTS) & (projects >= PASTED_MIN_PROJECTS)]
     found = []
-    for (unit, year, key), group in pasted.groupby(["unit", "year", "key"], sort=True, dropna=False):
-        names = _listed(group["project"])
-        form_ids = list(dict.fromkeys(int(i) for i in group["form_id"]))
-        indicators = _listed(f"{p}：{i}" for p, i in zip(group["project"], group["indicator"]))
-        year = None if pd.isna(year) else int(year)
-        found.append(
-            Finding(
-                id=finding_id("pasted_across_projects", unit, year, key),
-                rule="pasted_across_projects",
-                title_zh=RULES_ZH["pasted_across_projects"],
-                department=group["department"].iloc[0],
-                unit=unit,
-                project=None,
-                year=year,
-                form_id=form_ids[0],
-                document_id=None,
-                indicators=indicators,
-                deviation_ids=[int(i) for i in group["id"]],
-                evidence=f"同一段说明出现在本单位 {len(names)} 个项目中：{'、'.join(names[:_MAX_LISTED])}",
-                text=group["text"].iloc[0],
-                related_form_ids=form_ids[1:],
-            )
-        )
+    for (unit, year, key), rows in _grouped(d[projects >= PASTED_MIN_PROJECTS], ["unit", "year", "key"], UNIT_ROW):
+        names = _listed(r[2] for r in rows)
+        evidence = f"同一段说明出现在本单位 {len(names)} 个项目中：{'、'.join(names[:_MAX_LISTED])}"
+        found.append(_unit_finding("pasted_across_projects", unit, year, rows, evidence, id_parts=(key,)))
     return found
+
+
+def _similar_pairs(d: pd.DataFrame) -> pd.DataFrame:
+    """Pairs (a in one year, b in the next) of one unit and code whose measures are nearly the same."""
+    columns = ["id", "form_id", "unit", "code", "year", "project", "indicator", "measure_text", "mkey", "department"]
+    earlier = d[columns].assign(next_year=d["year"] + 1)
+    pairs = earlier.merge(
+        d[columns], left_on=["unit", "code", "next_year"], right_on=["unit", "code", "year"], suffixes=("_a", "_b")
+    )
+    if pairs.empty:
+        return pairs
+    grams: dict[str, frozenset[str]] = {}
+    scores = {}
+    for a, b in set(zip(pairs["mkey_a"], pairs["mkey_b"])):
+        ga = grams.get(a) or grams.setdefault(a, bigrams(a))
+        gb = grams.get(b) or grams.setdefault(b, bigrams(b))
+        scores[a, b] = dice(ga, gb)
+    pairs["similarity"] = [scores[k] for k in zip(pairs["mkey_a"], pairs["mkey_b"])]
+    pairs = pairs[pairs["similarity"] >= MEASURE_SIMILARITY].copy()
+    pairs["same_project"] = pairs["project_a"] == pairs["project_b"]
+    pairs["same_indicator"] = pairs["same_project"] & (pairs["indicator_a"] == pairs["indicator_b"])
+    # the evidence first: same project and indicator, then same project, then the most alike
+    return pairs.sort_values(
+        ["same_indicator", "same_project", "similarity", "id_b", "id_a"], ascending=[False, False, False, True, True]
+    )
+
+
+PAIR_ROW = [
+    "id_a",
+    "id_b",
+    "form_id_a",
+    "form_id_b",
+    "year_b",
+    "project_a",
+    "project_b",
+    "indicator_a",
+    "indicator_b",
+    "measure_text_a",
+    "measure_text_b",
+    "similarity",
+    "same_project",
+    "same_indicator",
+    "department_b",
+]
 
 
 def repeated_promise(data: StoredData) -> list[Finding]:
@@ -178,66 +263,46 @@ def repeated_promise(data: StoredData) -> list[Finding]:
     One finding per unit, code and pair of years."""
     d = data.deviations
     d = d[(d["measure_text"] != "") & (d["code"] != ABSTAIN) & d["unit"].notna() & d["year"].notna()]
-    d = d.assign(mkey=lambda x: _unique_map(x["measure_text"], measure_key))
-    d = d[d["mkey"].str.len() >= MIN_MEASURE_CHARS]
-    columns = ["id", "form_id", "unit", "code", "year", "project", "indicator", "measure_text", "mkey", "department"]
-    earlier = d[columns].assign(next_year=lambda x: x["year"] + 1)
-    pairs = earlier.merge(
-        d[columns], left_on=["unit", "code", "next_year"], right_on=["unit", "code", "year"], suffixes=("_a", "_b")
-    )
+    if d.empty:
+        return []
+    d = d.assign(mkey=_keys_of(d["measure_text"], digits=False), year=d["year"].astype(int))
+    pairs = _similar_pairs(d[d["mkey"].str.len() >= MIN_MEASURE_CHARS])
     if pairs.empty:
         return []
-    grams: dict[str, frozenset[str]] = {}
-    keys = pairs[["mkey_a", "mkey_b"]].drop_duplicates()
-    scores = {}
-    for a, b in zip(keys["mkey_a"], keys["mkey_b"]):
-        ga = grams.get(a) or grams.setdefault(a, bigrams(a))
-        gb = grams.get(b) or grams.setdefault(b, bigrams(b))
-        scores[a, b] = dice(ga, gb)
-    pairs["similarity"] = [scores[a, b] for a, b in zip(pairs["mkey_a"], pairs["mkey_b"])]
-    pairs = pairs[pairs["similarity"] >= MEASURE_SIMILARITY]
-    if pairs.empty:
-        return []
-    pairs["same_project"] = pairs["project_a"] == pairs["project_b"]
-    pairs["same_indicator"] = pairs["same_project"] & (pairs["indicator_a"] == pairs["indicator_b"])
-    pairs = pairs.sort_values(
-        ["same_indicator", "same_project", "similarity", "id_b", "id_a"], ascending=[False, False, False, True, True]
-    )
+    pairs = pairs.assign(order=range(len(pairs)))  # _grouped sorts by the keys, then keeps this order
     found = []
-    for (unit, code, year_a), group in pairs.groupby(["unit", "code", "year_a"], sort=True):
-        best = group.iloc[0]
-        year_a, year_b = int(year_a), int(best["year_b"])
-        where = "同一项目同一指标" if best["same_indicator"] else ("同一项目" if best["same_project"] else "本单位")
-        ids = list(dict.fromkeys([*map(int, group["id_a"]), *map(int, group["id_b"])]))
-        indicators = _listed(
-            [
-                *(f"{year_a}年 {p}：{i}" for p, i in zip(group["project_a"], group["indicator_a"])),
-                *(f"{year_b}年 {p}：{i}" for p, i in zip(group["project_b"], group["indicator_b"])),
-            ]
+    for (unit, code, year_a), rows in _grouped(pairs, ["unit", "code", "year_a"], ["order", *PAIR_ROW]):
+        rows = [r[1:] for r in sorted(rows)]
+        a, b, form_a, form_b, year_b, p_a, p_b, i_a, i_b, m_a, m_b, similarity, same_project, same_indicator, dept = (
+            rows[0]
         )
-        later_forms = list(dict.fromkeys(int(i) for i in group["form_id_b"]))
-        earlier_forms = list(dict.fromkeys(int(i) for i in group["form_id_a"]))
+        where = "同一项目同一指标" if same_indicator else ("同一项目" if same_project else "本单位")
+        ids = list(dict.fromkeys([*(r[0] for r in rows), *(r[1] for r in rows)]))
+        indicators = _listed(
+            [*(f"{year_a}年 {r[5]}：{r[7]}" for r in rows), *(f"{year_b}年 {r[6]}：{r[8]}" for r in rows)]
+        )
+        forms = list(dict.fromkeys([*(r[3] for r in rows), *(r[2] for r in rows)]))
+        evidence = (
+            f"{year_a}年与{year_b}年{where}均归因于“{_name_zh(code)}”，改进措施几乎相同（相似度 {similarity:.2f}）："
+            f"{year_a}年“{_short(m_a)}”；{year_b}年“{_short(m_b)}”"
+        )
         found.append(
             Finding(
                 id=finding_id("repeated_promise", unit, code, year_a, year_b),
                 rule="repeated_promise",
                 title_zh=RULES_ZH["repeated_promise"],
-                department=best["department_b"],
+                department=dept,
                 unit=unit,
-                project=best["project_b"] if best["same_project"] else None,
+                project=p_b if same_project else None,
                 year=year_b,
-                form_id=int(best["form_id_b"]),
+                form_id=form_b,
                 document_id=None,
                 indicators=indicators,
                 deviation_ids=ids,
-                evidence=(
-                    f"{year_a}年与{year_b}年{where}均归因于“{_name_zh(code)}”，改进措施几乎相同"
-                    f"（相似度 {best['similarity']:.2f}）："
-                    f"{year_a}年“{_short(best['measure_text_a'])}”；{year_b}年“{_short(best['measure_text_b'])}”"
-                ),
-                text=best["measure_text_b"],
-                related_form_ids=[f for f in [*later_forms[1:], *earlier_forms] if f != int(best["form_id_b"])],
-                count=len(group),
+                evidence=evidence,
+                text=m_b,
+                related_form_ids=[f for f in forms if f != form_b],
+                count=len(rows),
             )
         )
     return found
@@ -247,18 +312,19 @@ def _per_form(
     rule: str,
     rows: pd.DataFrame,
     data: StoredData,
-    evidence: Callable[[pd.DataFrame, pd.Series], str],
-    indicator: str = "indicator",
+    evidence: Callable[[list[tuple], FormRef], str],
+    columns: Sequence[str] = ("id", "indicator", "text"),
 ) -> list[Finding]:
-    """One finding per form of `rows` (deviations or indicators of one rule), its indicators listed."""
-    forms = _forms(data)
+    """One finding per form of `rows` (deviations or indicators: id, name, text, …), its indicators listed."""
+    forms = _form_refs(data)
     found = []
-    for form_id, group in rows.groupby("form_id", sort=True):
-        form = forms.loc[form_id]
-        ids = group["id"].tolist() if "id" in group else []
-        text = group["text"].iloc[0] if "text" in group else ""
+    for (form_id,), group in _grouped(rows, ["form_id"], list(columns)):
+        form = forms[form_id]
+        ids = [r[0] for r in group if r[0] is not None]
         found.append(
-            _form_finding(rule, form, form_id, _listed(group[indicator]), ids, evidence(group, form), text=text)
+            _form_finding(
+                rule, form_id, form, _listed(r[1] for r in group), ids, evidence(group, form), text=group[0][2] or ""
+            )
         )
     return found
 
@@ -273,7 +339,7 @@ def funding_despite_execution(data: StoredData) -> list[Finding]:
         d,
         data,
         lambda g, f: (
-            f"{len(g)} 条说明归因于资金（funding），但本表预算执行率为 {f['execution_rate']:g}%（≥{FULL_EXECUTION:g}%）"
+            f"{len(g)} 条说明归因于资金（funding），但本表预算执行率为 {f.execution_rate:g}%（≥{FULL_EXECUTION:g}%）"
         ),
     )
 
@@ -283,27 +349,30 @@ def met_but_lost(data: StoredData) -> list[Finding]:
     d = _texts(data)
     d = d[d["points_lost"] > 0]  # NaN (unknown) compares False
     keys = d[["text", "measure_text"]].drop_duplicates()
+    keys = keys[_unique_map(keys["text"], lambda t: MET.search(t) is not None)]  # MET is all CJK: no NFKC needed
+    if keys.empty:
+        return []
     claims = (MET.search(_before_measure(t, m)) for t, m in zip(keys["text"], keys["measure_text"]))
-    keys["said"] = [None if c is None else c.group() for c in claims]
+    keys = keys.assign(said=[None if c is None else c.group() for c in claims])
     d = d.merge(keys.dropna(subset=["said"]), on=["text", "measure_text"])
     return _per_form(
         "met_but_lost",
         d,
         data,
-        lambda g, f: "；".join(
-            f"{i}：说明称“{s}”，但扣 {lost:g} 分" for i, s, lost in zip(g["indicator"], g["said"], g["points_lost"])
-        ),
+        lambda g, f: "；".join(f"{r[1]}：说明称“{r[3]}”，但扣 {r[4]:g} 分" for r in g),
+        columns=("id", "indicator", "text", "said", "points_lost"),
     )
 
 
 def lost_without_text(data: StoredData) -> list[Finding]:
     """指标失分但未说明原因: an indicator lost points (分值 > 得分) and has no 偏差原因 text at all."""
+    missing = data.missing.assign(id=None, text="")
     return _per_form(
         "lost_without_text",
-        data.missing,
+        missing,
         data,
         lambda g, f: f"{len(g)} 个三级指标失分，但没有填写偏差原因分析",
-        indicator="name",
+        columns=("id", "name", "text"),
     )
 
 
@@ -318,39 +387,16 @@ def text_without_loss(data: StoredData) -> list[Finding]:
 
 def no_cause_rate(data: StoredData) -> list[Finding]:
     """未说明真实原因: per unit and year, the texts coded `no_cause` (restatement or measure only, boilerplate)."""
-    d = _texts(data).assign(no_cause=lambda x: x["code"] == NO_CAUSE)
-    d = d.dropna(subset=["unit"])
+    d = _texts(data)
+    d = d[d["unit"].notna()]
+    sizes = d.groupby(["unit", "year"], dropna=False).size()
+    totals = {(unit, None if pd.isna(year) else year): n for (unit, year), n in sizes.items()}
     found = []
-    for (unit, year), group in d.groupby(["unit", "year"], sort=True, dropna=False):
-        bad = group[group["no_cause"]]
-        if bad.empty:
-            continue
-        rate = len(bad) / len(group)
-        year = None if pd.isna(year) else int(year)
-        forms = list(dict.fromkeys(int(i) for i in bad["form_id"]))
-        found.append(
-            Finding(
-                id=finding_id("no_cause_rate", unit, year),
-                rule="no_cause_rate",
-                title_zh=RULES_ZH["no_cause_rate"],
-                department=group["department"].iloc[0],
-                unit=unit,
-                project=None,
-                year=year,
-                form_id=forms[0],
-                document_id=None,
-                indicators=_listed(f"{p}：{i}" for p, i in zip(bad["project"], bad["indicator"])),
-                deviation_ids=[int(i) for i in bad["id"]],
-                evidence=(
-                    f"{len(group)} 条偏差说明中有 {len(bad)} 条未说明真实原因（仅复述差距、仅写措施或套话），"
-                    f"占 {rate:.1%}"
-                ),
-                text=bad["text"].iloc[0],
-                related_form_ids=forms[1:],
-                count=len(bad),
-                rate=rate,
-            )
-        )
+    for (unit, year), rows in _grouped(d[d["code"] == NO_CAUSE], ["unit", "year"], UNIT_ROW):
+        texts = int(totals[unit, year])
+        rate = len(rows) / texts
+        evidence = f"{texts} 条偏差说明中有 {len(rows)} 条未说明真实原因（仅复述差距、仅写措施或套话），占 {rate:.1%}"
+        found.append(_unit_finding("no_cause_rate", unit, year, rows, evidence, count=len(rows), rate=rate))
     return found
 
 

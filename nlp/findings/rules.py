@@ -339,7 +339,7 @@ def funding_despite_execution(data: StoredData) -> list[Finding]:
         d,
         data,
         lambda g, f: (
-            f"{len(g)} 条说明归因于资金（funding），但本表预算执行率为 {f.execution_rate:g}%（≥{FULL_EXECUTION:g}%）"
+            f"{len(g)} 条说明归因于资金，但本表预算执行率为 {f.execution_rate:g}%（≥{FULL_EXECUTION:g}%）"
         ),
     )
 

@@ -16,7 +16,6 @@ DEVIATION_COLUMNS = [
     "form_id",
     "indicator",
     "text",
-    "cause_text",
     "measure_text",
     "code",
     "points_lost",

@@ -80,9 +80,11 @@ def _only_year(data: StoredData, year: int) -> StoredData:
 def _unit_counts(data: StoredData, findings: list[Finding]) -> list[UnitCount]:
     """Findings per unit and rule, with each unit's texts and no_cause rate."""
     d = data.deviations
-    texts = d[d["text"].str.strip().astype(bool)]
-    per_unit = texts.groupby("unit", dropna=False).agg(
-        texts=("id", "size"), no_cause=("code", lambda c: int((c == NO_CAUSE).sum()))
+    texts = d.loc[d["has_text"].to_numpy(dtype=bool), ["unit", "code"]]
+    per_unit = (
+        texts.assign(no_cause=texts["code"] == NO_CAUSE)
+        .groupby("unit", dropna=False)
+        .agg(texts=("code", "size"), no_cause=("no_cause", "sum"))
     )
     departments = dict(zip(data.forms["unit"], data.forms["department"]))
     by_rule: dict[Any, Counter] = defaultdict(Counter)

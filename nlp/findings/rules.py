@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import groupby
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from nlp.findings._load import StoredData
 from nlp.findings.records import RULES_ZH, Finding, finding_id
-from nlp.findings.similarity import MEASURE_SIMILARITY, MIN_MEASURE_CHARS, bigrams, content_keys, dice
+from nlp.findings.similarity import MEASURE_SIMILARITY, MIN_MEASURE_CHARS, bigrams, content_hashes, content_keys, dice
 from nlp.taxonomy import ABSTAIN, NO_CAUSE, load_taxonomy
 from nlp.text import normalise
 
@@ -53,9 +54,13 @@ class FormRef(NamedTuple):
 
 
 def _form_refs(data: StoredData) -> dict[int, FormRef]:
-    f = data.forms
-    columns = ["form_key", "document_id", "project", "department", "unit", "year", "execution_rate"]
-    return dict(zip(f["form_id"].tolist(), map(FormRef._make, zip(*(f[c].tolist() for c in columns)))))
+    """form id → FormRef, built once per StoredData."""
+    if "forms" not in data.cache:
+        f = data.forms
+        columns = ["form_key", "document_id", "project", "department", "unit", "year", "execution_rate"]
+        refs = map(FormRef._make, zip(*(f[c].tolist() for c in columns)))
+        data.cache["forms"] = dict(zip(f["form_id"].tolist(), refs))
+    return data.cache["forms"]
 
 
 def _grouped(frame: pd.DataFrame, keys: Sequence[str], columns: Sequence[str]) -> Iterator[tuple[Any, list[tuple]]]:
@@ -87,14 +92,16 @@ def _before_measure(text: str, measure: str) -> str:
     return whole
 
 
-def _texts(data: StoredData) -> pd.DataFrame:
-    """The deviations that have a text."""
-    return data.deviations[data.deviations["has_text"]]
+def _texts(data: StoredData, columns: Sequence[str], where: pd.Series | None = None) -> pd.DataFrame:
+    """`columns` of the deviations that have a text (and meet `where`): selecting columns first copies less."""
+    d = data.deviations
+    mask = d["has_text"] if where is None else d["has_text"] & where
+    return d.loc[mask.to_numpy(dtype=bool), list(columns)]
 
 
 def _listed(names: Iterable[str]) -> list[str]:
-    """Names in first-seen order, each once (an indicator the reader could not name: UNNAMED)."""
-    return list(dict.fromkeys(n if n else UNNAMED for n in names))
+    """Names in first-seen order, each once."""
+    return list(dict.fromkeys(names))
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -155,16 +162,21 @@ def _unit_finding(rule: str, unit: str, year: int | None, rows: list[tuple], evi
 
 def _keys_of(values: pd.Series, *, digits: bool) -> pd.Series:
     """content_keys of a column, computed once per distinct value."""
-    distinct = pd.unique(values)
-    return values.map(dict(zip(distinct, content_keys(list(distinct), digits=digits)))).astype(object)
+    codes, distinct = pd.factorize(values)
+    keys = np.array(content_keys(list(distinct), digits=digits), dtype=object)
+    return pd.Series(keys[codes], index=values.index, dtype=object)
+
+
+TEXT_COLUMNS = ["id", "form_id", "indicator", "text", "unit", "year", "project", "department"]
 
 
 def _keyed_texts(data: StoredData) -> pd.DataFrame:
-    """The deviations with a text, and its key (text_key); computed once per StoredData."""
+    """The deviations with a text (TEXT_COLUMNS) and `key`, the hash of its content (content_hashes); once per data."""
     if "keyed" not in data.cache:
-        d = _texts(data)
-        d = d.assign(key=_keys_of(d["text"], digits=True))
-        data.cache["keyed"] = d[d["key"] != ""]
+        d = _texts(data, TEXT_COLUMNS)
+        codes, distinct = pd.factorize(d["text"])
+        d = d.assign(key=content_hashes(list(distinct))[codes])
+        data.cache["keyed"] = d[d["key"] != 0]
     return data.cache["keyed"]
 
 
@@ -207,7 +219,7 @@ def pasted_across_projects(data: StoredData) -> list[Finding]:
     for (unit, year, key), rows in _grouped(d[projects >= PASTED_MIN_PROJECTS], ["unit", "year", "key"], UNIT_ROW):
         names = _listed(r[2] for r in rows)
         evidence = f"同一段说明出现在本单位 {len(names)} 个项目中：{'、'.join(names[:_MAX_LISTED])}"
-        found.append(_unit_finding("pasted_across_projects", unit, year, rows, evidence, id_parts=(key,)))
+        found.append(_unit_finding("pasted_across_projects", unit, year, rows, evidence, id_parts=(f"{key:x}",)))
     return found
 
 
@@ -262,7 +274,8 @@ def repeated_promise(data: StoredData) -> list[Finding]:
     punctuation removed. Pairs of the same project and indicator are preferred as the evidence, then the same project.
     One finding per unit, code and pair of years."""
     d = data.deviations
-    d = d[(d["measure_text"] != "") & (d["code"] != ABSTAIN) & d["unit"].notna() & d["year"].notna()]
+    columns = ["id", "form_id", "unit", "code", "year", "project", "indicator", "measure_text", "department"]
+    d = d.loc[((d["measure_text"] != "") & (d["code"] != ABSTAIN) & d["unit"].notna() & d["year"].notna()), columns]
     if d.empty:
         return []
     d = d.assign(mkey=_keys_of(d["measure_text"], digits=False), year=d["year"].astype(int))
@@ -332,28 +345,37 @@ def _per_form(
 def funding_despite_execution(data: StoredData) -> list[Finding]:
     """归因资金但预算执行率达标: a text's code is `funding` while the form's 执行率 is ≥ 99 % (unknown: no finding)."""
     rates = data.forms.set_index("form_id")["execution_rate"]
-    d = data.deviations[data.deviations["code"] == FUNDING]
+    d = data.deviations
+    d = d.loc[d["code"] == FUNDING, ["id", "form_id", "indicator", "text"]]
     d = d[d["form_id"].map(rates) >= FULL_EXECUTION]  # NaN (unknown rate) compares False
     return _per_form(
         "funding_despite_execution",
         d,
         data,
-        lambda g, f: (
-            f"{len(g)} 条说明归因于资金，但本表预算执行率为 {f.execution_rate:g}%（≥{FULL_EXECUTION:g}%）"
-        ),
+        lambda g, f: f"{len(g)} 条说明归因于资金，但本表预算执行率为 {f.execution_rate:g}%（≥{FULL_EXECUTION:g}%）",
     )
+
+
+def _claim(text: str, measure: str) -> str | None:
+    """What the text says was met (MET), before its improvement measure; None when it says nothing of the kind."""
+    head = text
+    if measure:  # the stored measure is the normalised tail of the text: cut at its first characters
+        cut = text.find(measure[:4])
+        head = text[:cut] if cut >= 0 else _before_measure(text, measure)
+    found = MET.search(head)
+    return None if found is None else found.group()
 
 
 def met_but_lost(data: StoredData) -> list[Finding]:
     """称已完成目标但指标失分: the text before its measure says 已完成 / 达到预期 while the indicator lost points."""
-    d = _texts(data)
-    d = d[d["points_lost"] > 0]  # NaN (unknown) compares False
-    keys = d[["text", "measure_text"]].drop_duplicates()
-    keys = keys[_unique_map(keys["text"], lambda t: MET.search(t) is not None)]  # MET is all CJK: no NFKC needed
-    if keys.empty:
+    lost = data.deviations["points_lost"] > 0  # NaN (unknown) compares False
+    d = _texts(data, ["id", "form_id", "indicator", "text", "measure_text", "points_lost"], lost)
+    maybe = [("完成" in t or "达到" in t) for t in d["text"].tolist()]  # what MET needs, checked cheaply first
+    d = d[maybe]
+    if d.empty:
         return []
-    claims = (MET.search(_before_measure(t, m)) for t, m in zip(keys["text"], keys["measure_text"]))
-    keys = keys.assign(said=[None if c is None else c.group() for c in claims])
+    keys = d[["text", "measure_text"]].drop_duplicates()
+    keys = keys.assign(said=[_claim(t, m) for t, m in zip(keys["text"].tolist(), keys["measure_text"].tolist())])
     d = d.merge(keys.dropna(subset=["said"]), on=["text", "measure_text"])
     return _per_form(
         "met_but_lost",
@@ -366,7 +388,7 @@ def met_but_lost(data: StoredData) -> list[Finding]:
 
 def lost_without_text(data: StoredData) -> list[Finding]:
     """指标失分但未说明原因: an indicator lost points (分值 > 得分) and has no 偏差原因 text at all."""
-    missing = data.missing.assign(id=None, text="")
+    missing = data.missing.assign(id=None, text="", name=data.missing["name"].replace("", UNNAMED))
     return _per_form(
         "lost_without_text",
         missing,
@@ -378,8 +400,7 @@ def lost_without_text(data: StoredData) -> list[Finding]:
 
 def text_without_loss(data: StoredData) -> list[Finding]:
     """指标未失分却填写偏差说明: a text stands under an indicator whose points lost are known to be 0."""
-    d = _texts(data)
-    d = d[d["points_lost"] == 0]  # NaN (unknown) is not 0
+    d = _texts(data, ["id", "form_id", "indicator", "text"], data.deviations["points_lost"] == 0)  # NaN is not 0
     return _per_form(
         "text_without_loss", d, data, lambda g, f: f"{len(g)} 个三级指标未失分（得分等于分值），却填写了偏差说明"
     )
@@ -387,8 +408,7 @@ def text_without_loss(data: StoredData) -> list[Finding]:
 
 def no_cause_rate(data: StoredData) -> list[Finding]:
     """未说明真实原因: per unit and year, the texts coded `no_cause` (restatement or measure only, boilerplate)."""
-    d = _texts(data)
-    d = d[d["unit"].notna()]
+    d = _texts(data, [*UNIT_ROW, "unit", "year", "code"], data.deviations["unit"].notna())
     sizes = d.groupby(["unit", "year"], dropna=False).size()
     totals = {(unit, None if pd.isna(year) else year): n for (unit, year), n in sizes.items()}
     found = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -42,28 +43,57 @@ def measure_similarity(a: str, b: str) -> float:
 
 _RANGES = [(0x3400, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F), (0x41, 0x5A), (0x61, 0x7A)]
 _DIGITS = (0x30, 0x39)
-_WIDE = (0xFF01, 0xFF5E)
-"""Full-width ASCII forms (！…～): NFKC makes them ASCII, 0xFEE0 lower."""
+_DROP = np.uint32(0xFFFFFFFF)
+_HASH_SEED = 20231
 
 
 def _one_key(text: str, digits: bool) -> str:
     return (_CONTENT if digits else _NOT_WORDS).sub("", unicodedata.normalize("NFKC", text))
 
 
+@lru_cache(maxsize=2)
+def _fold_table(digits: bool) -> np.ndarray:
+    """Code point → the code point a key keeps (full-width letters and digits made ASCII), or _DROP."""
+    table = np.full(0x110000, _DROP, dtype=np.uint32)
+    for low, high in [*_RANGES, *([_DIGITS] if digits else [])]:
+        table[low : high + 1] = np.arange(low, high + 1, dtype=np.uint32)
+    wide = [(0xFF21, 0xFF3A), (0xFF41, 0xFF5A), *([(0xFF10, 0xFF19)] if digits else [])]  # Ａ-Ｚ ａ-ｚ ０-９
+    for low, high in wide:
+        table[low : high + 1] = np.arange(low - 0xFEE0, high - 0xFEE0 + 1, dtype=np.uint32)
+    table[0] = 0  # the separator between texts
+    return table
+
+
+def _kept_points(texts: Sequence[str], digits: bool) -> np.ndarray:
+    """The kept (folded) code points of the texts, each text after a 0; NUL inside a text is dropped first."""
+    if any("\x00" in t for t in texts):
+        texts = [t.replace("\x00", "") for t in texts]
+    joined = "\x00" + "\x00".join(texts)
+    points = _fold_table(digits)[np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)]
+    return points[points != _DROP]
+
+
 def content_keys(texts: Sequence[str], *, digits: bool = True) -> list[str]:
     """Each text's CJK characters, letters (and `digits`), full-width forms made half-width, everything else gone.
 
     The same as NFKC followed by dropping what is not a CJK character, letter or digit, for a million texts at
-    once: the texts joined into one array of code points, masked with NumPy and split again (a Python call per
-    text would take seconds). A key NFKC would still change (compatibility characters) is redone one at a time."""
-    joined = "\x00".join(texts)
-    if not texts or joined.count("\x00") != len(texts) - 1:  # a NUL inside a text: one at a time
-        return [_one_key(t, digits) for t in texts]
-    points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).copy()
-    wide = (points >= _WIDE[0]) & (points <= _WIDE[1])
-    points[wide] -= 0xFEE0
-    keep = points == 0
-    for low, high in [*_RANGES, *([_DIGITS] if digits else [])]:
-        keep |= (points >= low) & (points <= high)
-    keys = points[keep].tobytes().decode("utf-32-le").split("\x00")
+    once with NumPy (a Python call per text would take seconds); a key NFKC would still change (compatibility
+    characters) is redone one at a time."""
+    if not texts:
+        return []
+    keys = _kept_points(texts, digits).tobytes().decode("utf-32-le").split("\x00")[1:]
     return [k if unicodedata.is_normalized("NFKC", k) else _one_key(k, digits) for k in keys]
+
+
+def content_hashes(texts: Sequence[str]) -> np.ndarray:
+    """A 64-bit hash of each text's content key (content_keys with digits, compatibility ideographs left as they
+    are; 0 for a text with no content), the same in every process: the kept code points times fixed random
+    weights by position, summed, with NumPy."""
+    if not texts:
+        return np.zeros(0, dtype=np.uint64)
+    kept = _kept_points(texts, True).astype(np.uint64)
+    starts = np.flatnonzero(kept == 0)
+    lengths = np.diff(np.append(starts, len(kept)))
+    position = np.arange(len(kept)) - np.repeat(starts, lengths)
+    weights = np.random.default_rng(_HASH_SEED).integers(1, 2**63, size=int(lengths.max()), dtype=np.uint64) | 1
+    return np.add.reduceat(kept * weights[position], starts)

@@ -11,11 +11,7 @@ with the number of findings per rule; the target is under 10 s for 1,000,000 dev
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -23,10 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import func, select, text  # noqa: E402
-from summary_scale import fill, size_of, timed  # noqa: E402
+from summary_scale import arguments, generated_store, timed  # noqa: E402
 
 from nlp.findings import find_findings  # noqa: E402
-from nlp.store import Store, open_store  # noqa: E402
+from nlp.store import Store  # noqa: E402
 from nlp.store.models import DeviationRow  # noqa: E402
 
 VERBS = [
@@ -81,30 +77,7 @@ def shape(store: Store) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--units", type=int, default=2000)
-    parser.add_argument("--years", type=int, default=5)
-    parser.add_argument("--url", help="database URL (default: a new SQLite file in a temporary directory)")
-    parser.add_argument("--keep", action="store_true", help="keep the generated SQLite file")
-    args = parser.parse_args()
-
-    tmp = tempfile.mkdtemp(prefix="piancha-bench-")
-    url = args.url or f"sqlite:///{tmp}/bench.sqlite"
-    with open_store(url) as store:
-        with store.sessions() as s:
-            existing = s.scalar(select(func.count()).select_from(DeviationRow))
-        if existing:
-            print(f"{store.url}: {existing:,} deviations already there; timing them")
-        else:
-            print(f"filling {store.url} with {args.rows:,} deviations, {args.units} units, {args.years} years")
-            start = time.perf_counter()
-            fill(store, args.rows, args.units, args.years)
-            shape(store)
-            with store.engine.begin() as c:
-                c.execute(text("ANALYZE"))
-            print(f"filled in {time.perf_counter() - start:.1f} s")
-        print(f"database size: {size_of(store)}")
+    with generated_store(arguments(__doc__), shape) as store:
         with store.sessions() as s:
             department = s.scalar(select(DeviationRow.department).limit(1))
             year = s.scalar(select(func.max(DeviationRow.year)))
@@ -123,14 +96,6 @@ def main() -> None:
                 per_rule = Counter(f.rule for f in result.findings)
                 print("  per rule: " + ", ".join(f"{rule} {n:,}" for rule, n in per_rule.most_common()))
         print(f"slowest first run: {worst:.2f} s (target < 10 s)")
-        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        print(f"machine: {os.cpu_count()} CPUs, load average {load} (other work on the machine slows every number)")
-    if args.url is None and not args.keep:
-        for p in Path(tmp).glob("*"):
-            p.unlink()
-        Path(tmp).rmdir()
-    elif args.url is None:
-        print(f"kept {tmp}/bench.sqlite")
 
 
 if __name__ == "__main__":

@@ -11,25 +11,18 @@ from sqlalchemy import Connection, Select, select
 from nlp.store import Store
 from nlp.store.models import REASON_MISSING, DeviationRow, DocumentRow, FormRow, IndicatorRow
 
-DEVIATION_COLUMNS = [
-    "id",
-    "form_id",
-    "indicator",
-    "text",
-    "measure_text",
-    "code",
-    "points_lost",
-    "department",
-    "unit",
-    "project",
-    "year",
-]
+FETCHED = ["id", "form_id", "indicator", "text", "measure_text", "code", "points_lost"]
+FROM_FORM = ["department", "unit", "project", "year", "unit_year"]
+DEVIATION_COLUMNS = [*FETCHED, *FROM_FORM[:-1]]
+"""What the rules read of a deviation; the grouping columns come from its form (the same values, fetched once per
+form instead of once per deviation)."""
 FORM_COLUMNS = ["form_id", "document_id", "form_key", "project", "department", "unit", "year", "execution_rate"]
 
 
 @dataclass
 class StoredData:
-    """The rows the rules read. `deviations` has DEVIATION_COLUMNS and `has_text`; `forms` FORM_COLUMNS (form_key:
+    """The rows the rules read. `deviations` has DEVIATION_COLUMNS, `has_text` and `unit_year` (a number for the
+    form's unit and year); `forms` FORM_COLUMNS and `unit_year` (form_key:
     the document's sha256 and the form's place in it, what a finding's id is made of); `missing`: form_id,
     name of the indicators that lost points with no text (name "": the reader could not tie the row to a name)."""
 
@@ -67,9 +60,7 @@ def load(store: Store, *, department: str | None = None, years: tuple[int, ...] 
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
         else:  # the SQLite driver begins no transaction before a SELECT: each would read its own
             connection.exec_driver_sql("BEGIN")
-        deviations = _frame(
-            connection, select(*(getattr(d, c) for c in DEVIATION_COLUMNS)).where(*where(d)), DEVIATION_COLUMNS
-        )
+        deviations = _frame(connection, select(*(getattr(d, c) for c in FETCHED)).where(*where(d)), FETCHED)
         forms = _frame(
             connection,
             select(
@@ -88,6 +79,9 @@ def load(store: Store, *, department: str | None = None, years: tuple[int, ...] 
         )
         missing = _frame(connection, select(i.form_id, i.name).where(REASON_MISSING, *where(i)), ["form_id", "name"])
     deviations["has_text"] = deviations["text"].str.strip().astype(bool)
-    for frame in (deviations, forms):  # years as ints or None (not floats with NaN): they go into ids and output
-        frame["year"] = frame["year"].astype(object).where(frame["year"].notna(), None)
+    forms["year"] = forms["year"].astype(object).where(forms["year"].notna(), None)  # ints or None, not NaN
+    forms["unit_year"] = pd.factorize(pd.Series(list(zip(forms["unit"], forms["year"])), dtype=object))[0]
+    position = pd.Index(forms["form_id"]).get_indexer(deviations["form_id"])
+    for column in FROM_FORM:
+        deviations[column] = forms[column].to_numpy()[position] if len(forms) else []
     return StoredData(deviations, forms, missing)

@@ -167,7 +167,7 @@ def _keys_of(values: pd.Series, *, digits: bool) -> pd.Series:
     return pd.Series(keys[codes], index=values.index, dtype=object)
 
 
-TEXT_COLUMNS = ["id", "form_id", "indicator", "text", "unit", "year", "project", "department"]
+TEXT_COLUMNS = ["id", "form_id", "indicator", "text", "unit", "year", "project", "department", "unit_year"]
 
 
 def _keyed_texts(data: StoredData) -> pd.DataFrame:
@@ -183,13 +183,15 @@ def _keyed_texts(data: StoredData) -> pd.DataFrame:
 def pasted_explanation(data: StoredData) -> list[Finding]:
     """同一说明套用于多个指标: one (normalised) text under 3 or more indicators of one form."""
     d = _keyed_texts(data)
-    sizes = d.groupby(["form_id", "key"], sort=False)["indicator"].transform("nunique")
+    sizes = d.groupby(["form_id", "key"], sort=False)["id"].transform("size")  # distinct indicators: below
     forms = _form_refs(data)
     found = []
     for (form_id, _key), rows in _grouped(
         d[sizes >= PASTED_MIN_INDICATORS], ["form_id", "key"], ["id", "indicator", "text"]
     ):
         indicators = _listed(r[1] for r in rows)
+        if len(indicators) < PASTED_MIN_INDICATORS:
+            continue
         evidence = f"同一段说明出现在本表 {len(indicators)} 个三级指标下：{'、'.join(indicators[:_MAX_LISTED])}"
         ids = [r[0] for r in rows]
         found.append(
@@ -214,10 +216,14 @@ def pasted_across_projects(data: StoredData) -> list[Finding]:
     """同一说明套用于多个项目: one (normalised) text under 2 or more projects of one unit in one year."""
     d = _keyed_texts(data)
     d = d[d["unit"].notna()]
-    projects = d.groupby(["unit", "year", "key"], sort=False, dropna=False)["project"].transform("nunique")
+    forms = d.groupby(["unit_year", "key"], sort=False)["form_id"].transform("nunique")  # distinct projects: below
     found = []
-    for (unit, year, key), rows in _grouped(d[projects >= PASTED_MIN_PROJECTS], ["unit", "year", "key"], UNIT_ROW):
+    candidates = d[forms >= PASTED_MIN_PROJECTS]
+    for (_, key), rows in _grouped(candidates, ["unit_year", "key"], [*UNIT_ROW, "unit", "year"]):
         names = _listed(r[2] for r in rows)
+        if len(names) < PASTED_MIN_PROJECTS:
+            continue
+        unit, year = rows[0][-2:]
         evidence = f"同一段说明出现在本单位 {len(names)} 个项目中：{'、'.join(names[:_MAX_LISTED])}"
         found.append(_unit_finding("pasted_across_projects", unit, year, rows, evidence, id_parts=(f"{key:x}",)))
     return found
@@ -408,12 +414,12 @@ def text_without_loss(data: StoredData) -> list[Finding]:
 
 def no_cause_rate(data: StoredData) -> list[Finding]:
     """未说明真实原因: per unit and year, the texts coded `no_cause` (restatement or measure only, boilerplate)."""
-    d = _texts(data, [*UNIT_ROW, "unit", "year", "code"], data.deviations["unit"].notna())
-    sizes = d.groupby(["unit", "year"], dropna=False).size()
-    totals = {(unit, None if pd.isna(year) else year): n for (unit, year), n in sizes.items()}
+    d = _texts(data, [*UNIT_ROW, "unit", "year", "code", "unit_year"], data.deviations["unit"].notna())
+    totals = d.groupby("unit_year").size()
     found = []
-    for (unit, year), rows in _grouped(d[d["code"] == NO_CAUSE], ["unit", "year"], UNIT_ROW):
-        texts = int(totals[unit, year])
+    for (unit_year,), rows in _grouped(d[d["code"] == NO_CAUSE], ["unit_year"], [*UNIT_ROW, "unit", "year"]):
+        texts = int(totals[unit_year])
+        unit, year = rows[0][-2:]
         rate = len(rows) / texts
         evidence = f"{texts} 条偏差说明中有 {len(rows)} 条未说明真实原因（仅复述差距、仅写措施或套话），占 {rate:.1%}"
         found.append(_unit_finding("no_cause_rate", unit, year, rows, evidence, count=len(rows), rate=rate))

@@ -33,13 +33,12 @@ def form(
     """A form of `unit` for `year`: one indicator per row, a deviation for every row with a text."""
     indicators = [Indicator("产出指标", "数量指标", r.indicator, "=100%", "90%", r.weight, r.score) for r in rows]
     deviations = [Deviation(r.indicator, r.text, "产出指标", "数量指标") for r in rows if r.text is not None]
-    executed = None if execution_rate is None else execution_rate
     return Form(
         project=project,
         department=department,
         unit=unit,
         year=year,
-        budget=Budget(100.0, 100.0, executed, execution_rate, 10.0, None),
+        budget=Budget(100.0, 100.0, execution_rate, execution_rate, 10.0, None),  # 100 万元: executed = rate
         indicators=indicators,
         deviations=deviations,
         total_score=90.0,

@@ -12,8 +12,7 @@ from cli.errors import err_console, exits_on_bad_input
 from cli.main import app
 from cli.output import configured_store, console, output_format
 from nlp.errors import PianchaError
-from nlp.findings import RULES_ZH, VERDICTS_ZH, Findings, find_findings, findings_frame, set_verdict
-from nlp.findings import write_findings_excel as write_excel
+from nlp.findings import RULES_ZH, VERDICTS_ZH, Findings
 
 
 def _table(result: Findings) -> None:
@@ -50,6 +49,8 @@ def findings_command(
     output: Path = typer.Option(None, "--output", help="Write to this file instead of the terminal."),
 ) -> None:
     """Audit findings computed from what is stored: pasted texts, repeated promises, reasons against the numbers."""
+    from nlp.findings import find_findings, findings_frame, write_findings_excel  # pandas, on first use
+
     fmt = output_format(fmt, output)
     with configured_store() as store:
         result = find_findings(store, department=department, year=year, rules=rule or None)
@@ -57,7 +58,7 @@ def findings_command(
         _table(result)
         return
     if fmt == "xlsx":
-        write_excel(result, output)
+        write_findings_excel(result, output)
     else:
         text = (
             json.dumps([f.to_dict() for f in result.findings], ensure_ascii=False, indent=2)
@@ -91,6 +92,8 @@ def verdict_command(
         raise PianchaError(f"verdict {verdict!r}: use confirmed (已核实) or rejected (不成立) / 未知的核实结论")
     if code is not None and not (who or "").strip():
         raise PianchaError("--by NAME: say who gives the verdict / 需要填写核实人")
+    from nlp.findings import set_verdict
+
     with configured_store() as store:
         finding = set_verdict(store, finding_id, code, who or "cli", note)
     console.print(

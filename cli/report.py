@@ -10,7 +10,6 @@ from cli.errors import err_console, exits_on_bad_input
 from cli.main import app
 from cli.output import configured_store
 from nlp.errors import PianchaError
-from nlp.report import SHEETS, write_department_report
 
 
 @app.command("report")
@@ -23,6 +22,8 @@ def report_command(
     """One workbook an auditor can forward: summary with Excel charts, causes per unit, findings, deviations."""
     if output.suffix.lower() != ".xlsx":
         raise PianchaError(f"--output {output}: the report is an Excel workbook; name it .xlsx / 报告须为 .xlsx 文件")
+    from nlp.report import SHEETS, write_department_report  # openpyxl and pandas, on first use
+
     with configured_store() as store:
         write_department_report(store, output, department, year)
     err_console.print(f"{department} report ({', '.join(SHEETS)}) → {output}", highlight=False, markup=False)

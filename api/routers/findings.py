@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from api.deps import get_store, require_api_key
 from api.routers.stats import XLSX
 from api.schemas import VerdictRequest
-from nlp.findings import RULES_ZH, find_findings, findings_frame, set_verdict, write_findings_excel
+from nlp.findings import RULES_ZH
 from nlp.store import Store
 
 router = APIRouter(prefix="/v1/findings", tags=["findings"])
@@ -34,6 +34,8 @@ def findings(
 ) -> Any:
     """Computed from the stored deviations now (human corrections win), with any analyst's verdict; `units`: the
     findings per unit and rule and each unit's share of texts with no real cause. CSV and Excel hold every finding."""
+    from nlp.findings import find_findings, findings_frame, write_findings_excel  # pandas, on first use
+
     result = find_findings(store, department=department, year=year, rules=list(rule) if rule else None)
     zh = headers == "zh"
     if format == "csv":
@@ -64,4 +66,6 @@ def findings(
 def verdict(body: VerdictRequest, store: Store = Depends(get_store)) -> dict[str, Any]:
     """Kept with who and when by the finding's id, so it stays after the findings are computed again; `verdict:
     null` removes it. An id that is not among the current findings is 404."""
+    from nlp.findings import set_verdict
+
     return set_verdict(store, body.finding_id, body.verdict, body.who or "api", body.note).to_dict()

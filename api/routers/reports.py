@@ -10,7 +10,6 @@ from fastapi.responses import Response
 
 from api.deps import get_store
 from api.routers.stats import XLSX
-from nlp.report import write_department_report
 from nlp.store import Store
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -29,6 +28,8 @@ def department(
 ) -> Response:
     """Sheets 概览 (totals, causes and findings, with Excel charts), 各单位原因 (points lost unknown: —),
     审计发现, 偏差明细 (codes and confidence). A department with no stored forms is 422."""
+    from nlp.report import write_department_report  # openpyxl and pandas, on first use
+
     buffer = io.BytesIO()
     write_department_report(store, buffer, department, year)
     name = f"piancha-report-{department}{'' if year is None else f'-{year}'}.xlsx"

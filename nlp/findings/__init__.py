@@ -9,18 +9,33 @@ find_findings(store, department="上海市交通委员会", year=2023)   # one c
 set_verdict(store, finding.id, "confirmed", "王芳")
 """
 
-from nlp.findings.compute import (
-    FindingsError,
-    find_findings,
-    findings_frame,
-    set_verdict,
-    units_frame,
-    write_findings_excel,
-)
+from typing import Any
+
 from nlp.findings.records import RULES_ZH, VERDICTS_ZH, Finding, Findings, UnitCount
-from nlp.findings.rules import RULES
-from nlp.findings.similarity import MEASURE_SIMILARITY, measure_similarity
-from nlp.findings.verdicts import Verdict, VerdictError
+
+_LAZY = {
+    "FindingsError": "compute",
+    "find_findings": "compute",
+    "findings_frame": "compute",
+    "set_verdict": "compute",
+    "units_frame": "compute",
+    "write_findings_excel": "compute",
+    "RULES": "rules",
+    "MEASURE_SIMILARITY": "similarity",
+    "measure_similarity": "similarity",
+    "Verdict": "verdicts",
+    "VerdictError": "verdicts",
+}
+"""What loads pandas (and NumPy) on first use, not when the service or the command line starts."""
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f"nlp.findings.{_LAZY[name]}"), name)
+
 
 __all__ = [
     "MEASURE_SIMILARITY",

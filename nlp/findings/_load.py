@@ -34,14 +34,13 @@ class StoredData:
 
 
 def _frame(connection: Connection, statement: Select, columns: list[str]) -> pd.DataFrame:
-    """Rows of a statement as a frame, through the driver's cursor (1,000,000 rows: no Row objects)."""
-    compiled = statement.compile(connection, compile_kwargs={"literal_binds": True})
-    cursor = connection.connection.cursor()
+    """Rows of a statement as a frame, fetched from the driver's cursor (1,000,000 rows: no Row objects; the
+    columns read are numbers and strings, which the driver hands over as they are)."""
+    result = connection.execute(statement)
     try:
-        cursor.execute(str(compiled))
-        rows = cursor.fetchall()
+        rows = result.cursor.fetchall()
     finally:
-        cursor.close()
+        result.close()
     if not rows:  # typed as object, so that string methods work on an empty selection too
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     return pd.DataFrame.from_records(rows, columns=columns, coerce_float=True)

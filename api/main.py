@@ -19,7 +19,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from api.deps import require_read_key
 from api.openapi import declare_errors
-from api.routers import categories, classify, dashboard, documents, health, labels, models, stats
+from api.routers import categories, classify, dashboard, documents, findings, health, labels, models, reports, stats
 from api.serving import ModelHolder, RetrainJobs
 from nlp.config import Settings, get_settings
 from nlp.errors import FormTooLargeError, ModelError, PianchaError
@@ -140,7 +140,7 @@ def _include_routers(app: FastAPI) -> None:
     v1 = APIRouter(prefix="/v1")
     for router in (classify.router, categories.router):
         v1.include_router(router)
-    for router in (documents.router, stats.router, labels.router, models.router):
+    for router in (documents.router, stats.router, findings.router, reports.router, labels.router, models.router):
         v1.include_router(router, dependencies=[Depends(require_read_key)])
     for router in (health.router, dashboard.router, v1):
         app.include_router(router)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -156,3 +156,22 @@ class ModelInfo(BaseModel):
             transfer_macro_f1=card.transfer_f1(),
             abstain_threshold=card.abstain_threshold if threshold is None else threshold,
         )
+
+
+class VerdictRequest(BaseModel):
+    """An analyst's verdict on one audit finding."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"finding_id": "3f2a9c0d1e4b5a6c7d8e", "verdict": "confirmed", "who": "王芳"}]}
+    )
+    finding_id: str = Field(..., min_length=1, max_length=64, description="the finding's id (GET /v1/findings)")
+    verdict: Literal["confirmed", "rejected"] | None = Field(
+        ..., description="confirmed (已核实) or rejected (不成立); null removes the verdict"
+    )
+    who: str | None = Field(default=None, max_length=100)
+    note: str | None = Field(default=None, max_length=1000)
+
+    @field_validator("finding_id", "who", "note")
+    @classmethod
+    def _valid_unicode(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return value if value is None else check_unicode(value, where=info.field_name or "value")

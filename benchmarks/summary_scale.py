@@ -15,6 +15,8 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -175,15 +177,21 @@ def timed(call, repeat: int = 3) -> tuple[float, float, object]:
     return times[0], min(times), result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def arguments(description: str | None) -> argparse.Namespace:
+    """The scale benchmarks' command line: --rows, --units, --years, --url, --keep."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--units", type=int, default=2000)
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--url", help="database URL (default: a new SQLite file in a temporary directory)")
     parser.add_argument("--keep", action="store_true", help="keep the generated SQLite file")
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+@contextmanager
+def generated_store(args: argparse.Namespace, shape: Callable[[Store], None] | None = None) -> Iterator[Store]:
+    """The database of --url (filled by `fill`, then `shape`, when empty) or a new temporary one; its size and the
+    machine's load printed; a temporary file removed afterwards unless --keep."""
     tmp = tempfile.mkdtemp(prefix="piancha-bench-")
     url = args.url or f"sqlite:///{tmp}/bench.sqlite"
     with open_store(url) as store:
@@ -195,12 +203,28 @@ def main() -> None:
             print(f"filling {store.url} with {args.rows:,} deviations, {args.units} units, {args.years} years")
             start = time.perf_counter()
             fill(store, args.rows, args.units, args.years)
+            if shape is not None:
+                shape(store)
             print(f"filled in {time.perf_counter() - start:.1f} s")
             start = time.perf_counter()
             with store.engine.begin() as c:
                 c.execute(text("ANALYZE"))
             print(f"ANALYZE in {time.perf_counter() - start:.1f} s")
         print(f"database size: {size_of(store)}")
+        yield store
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"machine: {os.cpu_count()} CPUs, load average {load} (other work on the machine slows every number)")
+    if args.url is None and not args.keep:
+        for p in Path(tmp).glob("*"):
+            p.unlink()
+        Path(tmp).rmdir()
+    elif args.url is None:
+        print(f"kept {tmp}/bench.sqlite")
+
+
+def main() -> None:
+    args = arguments(__doc__)
+    with generated_store(args) as store:
         year = 2024
         with store.sessions() as s:
             department = s.scalar(select(DeviationRow.department).limit(1))
@@ -221,14 +245,6 @@ def main() -> None:
             total = sum(g.deviations for g in summary.groups)
             print(f"{name:55} {first:7.3f}s {best:9.3f}s {len(summary.groups):7} {len(summary.rows):7} {total:11,}")
         print(f"slowest first run: {worst:.3f} s (target < 1 s on SQLite)")
-        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        print(f"machine: {os.cpu_count()} CPUs, load average {load} (other work on the machine slows every number)")
-    if args.url is None and not args.keep:
-        for p in Path(tmp).glob("*"):
-            p.unlink()
-        Path(tmp).rmdir()
-    elif args.url is None:
-        print(f"kept {tmp}/bench.sqlite")
 
 
 if __name__ == "__main__":

@@ -10,14 +10,14 @@ import logging
 
 import typer
 
-from cli import classifier, forms, labelling, serve, store
+from cli import classifier, findings, forms, labelling, report, serve, store
 
 app = typer.Typer(
     help="piancha (偏差): classify the deviation causes of 项目支出绩效自评表 forms.",
     no_args_is_help=True,
     add_completion=False,
 )
-for group in (classifier, forms, labelling, serve, store):
+for group in (classifier, findings, forms, labelling, report, serve, store):
     app.add_typer(group.app)
 
 

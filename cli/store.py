@@ -11,20 +11,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cli.errors import err_console, exits_on_bad_input
-from cli.output import write_table
+from cli.output import configured_store as _store
+from cli.output import console, output_format, write_table
 from nlp.classify.registry import load_model
 from nlp.config import get_settings
 from nlp.errors import PianchaError
-from nlp.store import Store, export_labels, ingest_file, list_documents, open_store, reclassify, set_label
+from nlp.store import export_labels, ingest_file, list_documents, reclassify, set_label
 from nlp.store.stats import BY, Summary, summarise
 
-console = Console()
 app = typer.Typer()
-FORMATS = ("table", "csv", "json", "xlsx")
-
-
-def _store() -> Store:
-    return open_store(get_settings().database_url)
 
 
 def _progress(disable: bool = False) -> Progress:
@@ -148,8 +143,6 @@ def _write(summary: Summary, fmt: str, output: Path | None) -> None:
         _table(summary)
         return
     if fmt == "xlsx":
-        if output is None:
-            raise PianchaError("--format xlsx needs --output FILE.xlsx / 需要指定输出文件")
         summary.to_excel(output)
     else:
         text = (
@@ -178,13 +171,7 @@ def summary_command(
     output: Path = typer.Option(None, "--output", help="Write to this file instead of the terminal."),
 ) -> None:
     """Cause frequencies per group: count, share, points lost, forms, an example; missing reasons, abstain rate."""
-    fmt = fmt or (output.suffix.lower().lstrip(".") if output is not None else "table")
-    if fmt not in FORMATS:
-        raise PianchaError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)} / 不支持的输出格式")
-    if fmt == "table" and output is not None:
-        raise PianchaError(
-            "--format table prints to the terminal; use csv, json or xlsx with --output / 表格仅用于终端"
-        )
+    fmt = output_format(fmt, output)
     with _store() as store:
         summary = summarise(store, by=by, year=year, department=department)
     _write(summary, fmt, output)

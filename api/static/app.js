@@ -153,7 +153,7 @@ function jsonBody(data) {
 
 /* ---------- tabs ---------- */
 
-const TABS = ["classify", "forms", "stats", "model"];
+const TABS = ["classify", "forms", "stats", "findings", "model"];
 
 function showTab(name, focus = false) {
   if (name === "categories") {
@@ -174,6 +174,7 @@ function showTab(name, focus = false) {
   if (location.hash !== `#${name}`) history.replaceState(null, "", `#${name}`);
   if (name === "stats") loadStats().catch(showError);
   if (name === "model") loadModel().catch(showError);
+  if (name === "findings") loadFindings().catch(showError);
   if (name === "forms") loadDocumentList().catch(showError);
   // plotly draws at the container's size: redraw once a hidden panel becomes visible.
   if (window.Plotly) $$(`#panel-${name} .js-plotly-plot`).forEach((c) => Plotly.Plots.resize(c));
@@ -801,14 +802,15 @@ function renderStatsTable(rows) {
   );
 }
 
-async function loadFilters() {
+/** The year and department choices, from the statistics by year and by department (the 统计 tab's, or others). */
+async function loadFilters(yearSelect = $("#filter-year"), departmentSelect = $("#filter-department")) {
   const [years, departments] = await Promise.all([
     api("/v1/stats/causes?group_by=year"),
     api("/v1/stats/causes?group_by=department"),
   ]);
   const uniq = (rows) => [...new Set(rowsOf(rows).map((r) => r.group).filter((g) => g !== null && g !== undefined && g !== ""))];
-  fillFilter($("#filter-year"), uniq(years).map(Number).sort((a, b) => b - a), (y) => `${y} 年`);
-  fillFilter($("#filter-department"), uniq(departments).sort());
+  fillFilter(yearSelect, uniq(years).map(Number).sort((a, b) => b - a), (y) => `${y} 年`);
+  fillFilter(departmentSelect, uniq(departments).sort());
 }
 
 async function loadStats() {
@@ -844,6 +846,134 @@ function setupStats() {
     $(id).addEventListener("change", () => loadStats().catch(showError));
   }
   $("#stats-filters").addEventListener("submit", (event) => event.preventDefault());
+}
+
+/* ---------- 审计发现 ---------- */
+
+const VERDICTS = { confirmed: "已核实", rejected: "不成立" };
+
+function findingsQuery({ format = null, rule = true } = {}) {
+  const params = new URLSearchParams();
+  const y = $("#findings-year").value;
+  const d = $("#findings-department").value;
+  const r = $("#findings-rule").value;
+  if (y) params.set("year", y);
+  if (d) params.set("department", d);
+  if (rule && r) params.set("rule", r);
+  if (format) params.set("format", format);
+  return `/v1/findings?${params}`;
+}
+
+function renderFindingUnits(units, rules) {
+  const codes = Object.keys(rules);
+  $("#findings-units thead tr").replaceChildren(
+    el("th", { scope: "col" }, "实施单位"),
+    el("th", { scope: "col", class: "num" }, "合计"),
+    ...codes.map((c) => el("th", { scope: "col", class: "num" }, rules[c])),
+    el("th", { scope: "col", class: "num" }, "未说明真实原因比例"),
+  );
+  $("#findings-units tbody").replaceChildren(
+    ...units.map((u) =>
+      el(
+        "tr",
+        { class: u.total > 0 ? "attention" : null, "data-unit": u.unit ?? "" },
+        el("td", {}, u.unit ?? "（未填）"),
+        el("td", { class: "num total" }, u.total),
+        ...codes.map((c) => el("td", { class: "num", "data-rule": c }, u.by_rule[c] ?? 0)),
+        el("td", { class: "num" }, pct(u.no_cause_rate)),
+      ),
+    ),
+  );
+}
+
+function verdictCell(f) {
+  const status = el("span", { class: "verdict-status" }, f.verdict_zh || "未核实");
+  const by = f.verdict_by ? el("span", { class: "hint" }, `（${f.verdict_by}，${when(f.verdict_at)}）`) : null;
+  const buttons = Object.entries(VERDICTS).map(([code, zh]) =>
+    el("button", { type: "button", class: `mark ${code}`, "data-verdict": code, disabled: f.verdict === code,
+      onclick: (event) => markFinding(f, code, event.target) }, zh),
+  );
+  const undo = f.verdict
+    ? el("button", { type: "button", class: "mark undo", onclick: (event) => markFinding(f, null, event.target) }, "撤销")
+    : null;
+  return el("td", { class: "verdict-col" }, status, by, el("div", { class: "actions" }, ...buttons, undo));
+}
+
+function findingRow(f) {
+  const link = f.document_id
+    ? el("a", { href: "#forms", class: "form-link", "data-document": f.document_id,
+        onclick: (event) => { event.preventDefault(); showForm(f.document_id).catch(showError); } }, `文档 ${f.document_id}`)
+    : "—";
+  const indicators = f.indicators.length > 6 ? [...f.indicators.slice(0, 6), `等 ${f.indicators.length} 项`] : f.indicators;
+  return el(
+    "tr",
+    { "data-finding": f.id, "data-rule": f.rule, class: f.verdict ? `judged ${f.verdict}` : null },
+    el("td", {}, f.title_zh),
+    el("td", {}, f.unit ?? "（未填）"),
+    el("td", {}, f.project ?? "—"),
+    el("td", {}, f.year ?? "—"),
+    el("td", { class: "indicators" }, indicators.join("、")),
+    el("td", { class: "text" }, f.evidence),
+    el("td", {}, link),
+    verdictCell(f),
+  );
+}
+
+async function showForm(documentId) {
+  await openDocument(documentId);
+  showTab("forms");
+}
+
+async function markFinding(f, verdict, button) {
+  button.disabled = true;
+  try {
+    const marked = await writeApi("/v1/findings/verdicts", jsonBody({ finding_id: f.id, verdict, who: "网页核实" }));
+    Object.assign(f, marked);
+    $(`#findings-table tbody tr[data-finding="${f.id}"]`).replaceWith(findingRow(f));
+    const note = $("#last-verdict");
+    note.hidden = false;
+    note.textContent = verdict ? `已标记为“${VERDICTS[verdict]}”：${f.title_zh}（${f.unit ?? "未填单位"}）` : `已撤销核实结论：${f.title_zh}`;
+  } catch (error) {
+    button.disabled = false;
+    showError(error);
+  }
+}
+
+async function loadFindings() {
+  const panel = $("#panel-findings");
+  setStatus("计算审计发现…");
+  await loadFilters($("#findings-year"), $("#findings-department"));
+  const answer = await api(findingsQuery());
+  const rules = answer.rules || {};
+  if ($("#findings-rule").options.length <= 1) {
+    fillFilter($("#findings-rule"), Object.keys(rules), (c) => rules[c]);
+  }
+  $("#findings-csv").href = findingsQuery({ format: "csv" });
+  $("#findings-xlsx").href = findingsQuery({ format: "xlsx" });
+  const department = $("#findings-department").value;
+  const report = $("#findings-report");
+  const year = $("#findings-year").value;
+  report.href = department
+    ? `/v1/reports/department.xlsx?${new URLSearchParams({ department, ...(year ? { year } : {}) })}`
+    : "#";
+  report.setAttribute("aria-disabled", String(!department));
+  report.title = department ? `${department}的部门报告（Excel）` : "先选择主管部门";
+  const empty = answer.total === 0;
+  $("#findings-empty").hidden = !empty;
+  $("#findings-view").hidden = empty;
+  renderFindingUnits(answer.units || [], rules);
+  const shown = answer.findings || [];
+  $("#findings-count").textContent = shown.length < answer.total ? `（共 ${answer.total} 条，显示前 ${shown.length} 条）` : `（共 ${answer.total} 条）`;
+  $("#findings-table tbody").replaceChildren(...shown.map(findingRow));
+  panel.dataset.renders = String(Number(panel.dataset.renders || 0) + 1); // lets tests wait for a fresh list
+  setStatus(empty ? "" : `审计发现：${answer.total} 条`);
+}
+
+function setupFindings() {
+  for (const id of ["#findings-year", "#findings-department", "#findings-rule"]) {
+    $(id).addEventListener("change", () => loadFindings().catch(showError));
+  }
+  $("#findings-filters").addEventListener("submit", (event) => event.preventDefault());
 }
 
 /* ---------- 模型 ---------- */
@@ -1019,6 +1149,7 @@ async function start() {
   setupClassify();
   setupForms();
   setupStats();
+  setupFindings();
   setupCategories();
   try {
     state.categories = await api("/v1/categories");

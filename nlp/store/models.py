@@ -238,3 +238,20 @@ class ProjectTotalRow(Base):
     no_cause: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = {"sqlite_with_rowid": False}
+
+
+class FindingVerdictRow(Base):
+    """An analyst's verdict on an audit finding (已核实 / 不成立), kept by the finding's stable id.
+
+    Findings are computed from the stored deviations on request (nlp.findings); the id is a hash of the rule and
+    what the finding is about, so a verdict still applies after the findings are computed again."""
+
+    __tablename__ = "finding_verdicts"
+
+    finding_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(40))
+    verdict: Mapped[str] = mapped_column(String(20))
+    """`confirmed` (已核实) or `rejected` (不成立)."""
+    who: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)

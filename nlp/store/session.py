@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = REPO_ROOT / "migrations"
 DEFAULT_URL = f"sqlite:///{DATABASE_FILE}"
 _MIGRATION_LOCK = 0x70_69_61_6E  # "pian": one migrating process at a time on PostgreSQL
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 """The newest migration's revision. A database already there opens without loading Alembic (a tenth of a
 second of the service's start); tests/store/test_migrations.py checks this equals Alembic's own head."""
 

@@ -10,7 +10,7 @@ from nlp.config import Settings
 from tests.api.conftest import API_KEY
 
 READ_KEY = "read-only-key-42"
-GUARDED = ["/v1/documents", "/v1/stats/causes?group_by=project", "/v1/labels", "/v1/models"]
+GUARDED = ["/v1/documents", "/v1/stats/causes?group_by=project", "/v1/findings", "/v1/labels", "/v1/models"]
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_dashboard import _chart_counts, _expect, _open_stats, _upload_seed
 
-TABS = ["classify", "forms", "stats", "model"]
+TABS = ["classify", "forms", "stats", "findings", "model"]
 SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
 SAMPLE = "由于工程复杂，需补充完成地质勘探报告和施工图设计，因此项目于12月才完成工程招标。后续计划于2024年正式开工。"
 ALLOWED_WORDS = {"piancha", "CSV", "Excel", "PNG", "F1", "API", "Key", "X-API-Key", "txt", "pdf", "xlsx", "n"}
@@ -25,6 +25,8 @@ def _show_everything(page, seed_file) -> None:
     _expect()(page.locator("#classify-result")).to_be_visible()
     _upload_seed(page, seed_file)
     _open_stats(page, "project")
+    page.click("#tab-findings")
+    page.wait_for_selector("#findings-table tbody tr")
     page.click("#tab-model")
     page.wait_for_selector("#chart-confusion .heatmaplayer")
 

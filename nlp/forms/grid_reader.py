@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from nlp.errors import FormParseError
 from nlp.forms.layout import BUDGET_KEYS, require_parts
@@ -64,124 +65,192 @@ def _value_after(row: list[str | None], label: str) -> str | None:
     return None
 
 
-def read_grid(grid: Grid, source: str, number: int) -> Form:
-    """Parse one form's grid; raise FormParseError naming what is missing."""
-    where = f"{source}: form {number}"
-    project = department = unit = grade = None
-    year = None
-    total = None
-    budget = Budget()
-    budget_cols: dict[int, str] = {}
+@dataclass
+class _GridForm:
+    """What one form's rows have said so far, and which columns hold what."""
+
+    where: str
+    source: str
+    project: str | None = None
+    department: str | None = None
+    unit: str | None = None
+    year: int | None = None
+    grade: str | None = None
+    total: float | None = None
+    budget: Budget = field(default_factory=Budget)
+    budget_cols: dict[int, str] = field(default_factory=dict)
     overall_cols: tuple[int, int] | None = None
-    target = actual = None
-    ind_cols: dict[str, int] = {}
-    indicators: list[Indicator] = []
-    deviations: list[Deviation] = []
-    above: dict[str, str | None] = {}
-    for row in grid:
+    target: str | None = None
+    actual: str | None = None
+    ind_cols: dict[str, int] = field(default_factory=dict)
+    indicators: list[Indicator] = field(default_factory=list)
+    deviations: list[Deviation] = field(default_factory=list)
+    above: dict[str, str | None] = field(default_factory=dict)
+    """The indicator row above: 一级/二级/偏差原因 cells covered by a merged cell (None) take its values."""
+
+    # -- one step per kind of row; each says whether the row was its kind ----------------
+    def project_row(self, row: list[str | None], cells: list[str]) -> bool:
+        if self.project is not None or not any(c.startswith("项目名称") for c in cells):
+            return False
+        self.project = _value_after(row, "项目名称")
+        return True
+
+    def department_row(self, row: list[str | None], cells: list[str]) -> bool:
+        if not any(c.startswith("主管部门") for c in cells):
+            return False
+        self.department = _value_after(row, "主管部门")
+        self.unit = _value_after(row, "实施单位")
+        return True
+
+    def budget_header_row(self, row: list[str | None], cells: list[str]) -> bool:
+        if self.budget_cols or not any("年初预算数" in c for c in cells):
+            return False
+        for idx, cell in enumerate(cells):
+            for word, key in BUDGET_KEYS.items():
+                if cell.startswith(word) and idx not in self.budget_cols:
+                    self.budget_cols[idx] = key
+        return True
+
+    def budget_row(self, row: list[str | None], cells: list[str]) -> bool:
+        if not self.budget_cols or not any(c.startswith("年度资金总额") for c in cells):
+            return False
+        for idx, key in self.budget_cols.items():
+            if idx < len(cells):
+                setattr(self.budget, key, parse_number(cells[idx]))
+        return True
+
+    def overall_header_row(self, row: list[str | None], cells: list[str]) -> bool:
+        target = next((i for i, c in enumerate(cells) if c.startswith("预期目标")), None)
+        actual = next((i for i, c in enumerate(cells) if c.startswith("实际完成情况")), None)
+        if target is None or actual is None:
+            return False
+        self.overall_cols = (target, actual)
+        return True
+
+    def overall_row(self, row: list[str | None], cells: list[str]) -> bool:
+        if not self.overall_cols or self.target is not None or self.ind_cols:
+            return False
+        target, actual = self.overall_cols
+        self.target = row[target] if target < len(row) else None
+        self.actual = row[actual] if actual < len(row) else None
+        return True
+
+    def indicator_header_row(self, row: list[str | None], cells: list[str]) -> bool:
+        joined = "".join(cells)
+        if "一级指标" not in joined or "三级指标" not in joined:
+            return False
+        for idx, cell in enumerate(cells):
+            for word, key in _INDICATOR_KEYS.items():
+                if cell.startswith(word) and key not in self.ind_cols:
+                    self.ind_cols[key] = idx
+        return True
+
+    def total_row(self, row: list[str | None], cells: list[str]) -> bool:
+        if not any(c.startswith(("总分", "评分等级")) for c in cells):
+            return False
+        numbers = [n for n in (parse_number(c) for c in cells) if n is not None]
+        if any(c.startswith("总分") for c in cells) and numbers:
+            self.total = numbers[1] if len(numbers) > 1 and numbers[0] == 100 else numbers[0]
+        self.grade = _value_after(row, "评分等级") or self.grade
+        return True
+
+    def indicator_row(self, row: list[str | None], cells: list[str]) -> bool:
+        if "name" not in self.ind_cols:
+            return False
+        values = {key: (row[idx] if idx < len(row) else None) for key, idx in self.ind_cols.items()}
+        for key in ("level1", "level2", "deviation"):
+            if values.get(key) is None and key in self.ind_cols:
+                values[key] = self.above.get(key)
+        self.above = values
+        values = {key: (value or None) for key, value in values.items()}
+        name = values.get("name")
+        if not name:
+            return True
+        indicator = Indicator(
+            level1=values.get("level1"),
+            level2=values.get("level2"),
+            name=name,
+            target=values.get("target"),
+            actual=values.get("actual"),
+            weight=parse_number(values.get("weight")),
+            score=parse_number(values.get("score")),
+        )
+        self.indicators.append(indicator)
+        text = values.get("deviation")
+        if text:
+            lost = None
+            if indicator.weight is not None and indicator.score is not None:
+                lost = round(indicator.weight - indicator.score, 4)
+            self.deviations.append(
+                Deviation(
+                    indicator=name,
+                    text=text,
+                    level1=indicator.level1,
+                    level2=indicator.level2,
+                    points_lost=lost,
+                    placed_by="same row",
+                )
+            )
+        return True
+
+    STEPS = (
+        project_row,
+        department_row,
+        budget_header_row,
+        budget_row,
+        overall_header_row,
+        overall_row,
+        indicator_header_row,
+        total_row,
+        indicator_row,
+    )
+    """What a row can be, tried in this order."""
+
+    def read(self, row: list[str | None]) -> None:
+        """Take one row: the title's year wherever it stands, then the first step that knows the row."""
         cells = [c or "" for c in row]
         if not any(cells):
-            continue
-        joined = "".join(cells)
-        if year is None and _YEAR.search(joined):
-            year = int(_YEAR.search(joined).group(1))  # type: ignore[union-attr]
-        if project is None and any(c.startswith("项目名称") for c in cells):
-            project = _value_after(row, "项目名称")
-            continue
-        if any(c.startswith("主管部门") for c in cells):
-            department = _value_after(row, "主管部门")
-            unit = _value_after(row, "实施单位")
-            continue
-        if "年初预算数" in joined and not budget_cols:
-            for idx, cell in enumerate(cells):
-                for word, key in BUDGET_KEYS.items():
-                    if cell.startswith(word) and idx not in budget_cols:
-                        budget_cols[idx] = key
-            continue
-        if any(c.startswith("年度资金总额") for c in cells) and budget_cols:
-            for idx, key in budget_cols.items():
-                if idx < len(cells):
-                    setattr(budget, key, parse_number(cells[idx]))
-            continue
-        if "预期目标" in joined and "实际完成情况" in joined:
-            overall_cols = (
-                next(i for i, c in enumerate(cells) if c.startswith("预期目标")),
-                next(i for i, c in enumerate(cells) if c.startswith("实际完成情况")),
-            )
-            continue
-        if overall_cols and target is None and not ind_cols:
-            target = row[overall_cols[0]] if overall_cols[0] < len(row) else None
-            actual = row[overall_cols[1]] if overall_cols[1] < len(row) else None
-            continue
-        if "一级指标" in joined and "三级指标" in joined:
-            for idx, cell in enumerate(cells):
-                for word, key in _INDICATOR_KEYS.items():
-                    if cell.startswith(word) and key not in ind_cols:
-                        ind_cols[key] = idx
-            continue
-        if any(c.startswith("总分") or c.startswith("评分等级") for c in cells):
-            numbers = [parse_number(c) for c in cells if parse_number(c) is not None]
-            if any(c.startswith("总分") for c in cells) and numbers:
-                total = numbers[1] if len(numbers) > 1 and numbers[0] == 100 else numbers[0]
-            grade = _value_after(row, "评分等级") or grade
-            continue
-        if ind_cols and "name" in ind_cols:
-            values = {key: (row[idx] if idx < len(row) else None) for key, idx in ind_cols.items()}
-            for key in ("level1", "level2", "deviation"):
-                if values.get(key) is None and key in ind_cols:
-                    values[key] = above.get(key)
-            above = values
-            values = {key: (value or None) for key, value in values.items()}
-            name = values.get("name")
-            if not name:
-                continue
-            indicator = Indicator(
-                level1=values.get("level1"),
-                level2=values.get("level2"),
-                name=name,
-                target=values.get("target"),
-                actual=values.get("actual"),
-                weight=parse_number(values.get("weight")),
-                score=parse_number(values.get("score")),
-            )
-            indicators.append(indicator)
-            text = values.get("deviation")
-            if text:
-                lost = None
-                if indicator.weight is not None and indicator.score is not None:
-                    lost = round(indicator.weight - indicator.score, 4)
-                deviations.append(
-                    Deviation(
-                        indicator=name,
-                        text=text,
-                        level1=indicator.level1,
-                        level2=indicator.level2,
-                        points_lost=lost,
-                        placed_by="same row",
-                    )
-                )
-    require_parts(
-        where,
-        project,
-        budget.full_year is not None or budget.initial is not None,
-        bool(indicators),
-        total,
-    )
-    assert project is not None and total is not None
-    return Form(
-        project=project,
-        department=department,
-        unit=unit,
-        year=year,
-        budget=budget,
-        overall_target=target,
-        overall_actual=actual,
-        indicators=indicators,
-        deviations=deviations,
-        total_score=total,
-        grade=grade,
-        source=source,
-    )
+            return
+        if self.year is None:
+            match = _YEAR.search("".join(cells))
+            if match:
+                self.year = int(match.group(1))
+        for step in self.STEPS:
+            if step(self, row, cells):
+                return
+
+    def form(self) -> Form:
+        """The Form, or FormParseError naming the first part it cannot do without."""
+        require_parts(
+            self.where,
+            self.project,
+            self.budget.full_year is not None or self.budget.initial is not None,
+            bool(self.indicators),
+            self.total,
+        )
+        assert self.project is not None and self.total is not None
+        return Form(
+            project=self.project,
+            department=self.department,
+            unit=self.unit,
+            year=self.year,
+            budget=self.budget,
+            overall_target=self.target,
+            overall_actual=self.actual,
+            indicators=self.indicators,
+            deviations=self.deviations,
+            total_score=self.total,
+            grade=self.grade,
+            source=self.source,
+        )
+
+
+def read_grid(grid: Grid, source: str, number: int) -> Form:
+    """Parse one form's grid row by row; raise FormParseError naming what is missing."""
+    state = _GridForm(where=f"{source}: form {number}", source=source)
+    for row in grid:
+        state.read(row)
+    return state.form()
 
 
 def read_grids(grids: list[Grid], source: str) -> list[Form]:

@@ -51,8 +51,10 @@ def wrap_text(text: str, width: int) -> list[str]:
             while back > start and _latin(text[back - 1]):
                 back -= 1
             end = back if back > start else end
-        while end < len(text) and text[end] in _NO_LINE_START:
-            end += 1  # 避头尾: closing punctuation hangs at the end of the line, never starts one
+        while end < len(text) and (text[end] in _NO_LINE_START or text[end - 1].isspace()):
+            # 避头尾: closing punctuation hangs at the end of the line, never starts one; and a space stays
+            # inside a line (at a line's end or start the extraction drops it)
+            end += 1
         lines.append(text[start:end])
         start = end
     return lines or [""]

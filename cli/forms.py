@@ -60,6 +60,7 @@ def parse(
     deviations = sum(len(f.deviations) for f in forms)
     tied = sum(f.points_tied for f in forms)
     console.print(
-        f"{len(forms)} forms, {deviations} deviation records, points lost tied for {tied}",
+        f"{len(forms)} forms, {deviations} deviation records, points lost known for {tied}, "
+        f"unknown (—) for {deviations - tied} / 扣分未知 {deviations - tied} 条",
         highlight=False,
     )

@@ -540,15 +540,26 @@ class _FormParser:
                     name.lost = tail[0].lost
                 if k == 1:
                     satisfied[0].row = tail[0].indicator
+        explained = {d.owner for d in self.devs if d.owner is not None}
         for page in {n.page for n in self.names}:
-            names = [n for n in self.names if n.page == page]
+            names = [idx for idx, n in enumerate(self.names) if n.page == page]
             rows = [r for r in self.rows if r.page == page]
-            losses = {r.lost for r in rows}
-            if rows and len(rows) == len(names) and len(losses) == 1:
-                for name in names:
-                    name.lost = rows[0].lost
+            if not rows or len(rows) != len(names) or any(r.lost is None for r in rows):
+                continue
+            if len({r.lost for r in rows}) == 1:
+                for idx in names:
+                    self.names[idx].lost = rows[0].lost
                 if len(rows) == 1:
-                    names[0].row = rows[0].indicator
+                    self.names[names[0]].row = rows[0].indicator
+                continue
+            with_text = [idx for idx in names if idx in explained]
+            losing = [r for r in rows if r.lost]
+            if len(losing) != len(with_text):
+                continue  # some text explains a row that lost nothing, or a loss has no text: nothing is certain
+            certain = _certain_losses([self.names[idx].name for idx in with_text], losing)
+            for idx, lost in zip(with_text, certain):
+                if lost is not None and self.names[idx].lost is None:
+                    self.names[idx].lost = lost
 
     def _place_orphans(self) -> None:
         """Revoke 'next box' placements that contradict a tied zero loss, then place orphans.
@@ -672,6 +683,47 @@ def _row_kind(row: _Row) -> str:
     return "words"
 
 
+def _may_own(name: str, row: _Row) -> bool:
+    """Whether a value row can be a name's: a …率 is printed in %, whatever else a row may be."""
+    return not name.endswith("率") or "%" in (row.indicator.target or "")
+
+
+def _matches(options: list[list[int]], taken: frozenset[int] = frozenset()) -> bool:
+    """Whether every name (a list of the rows it may own) can own a row of its own, none of `taken`.
+
+    Kuhn's augmenting paths: polynomial, where trying every assignment would be factorial."""
+    owner: dict[int, int] = {}
+
+    def place(name: int, seen: set[int]) -> bool:
+        for row in options[name]:
+            if row in taken or row in seen:
+                continue
+            seen.add(row)
+            if row not in owner or place(owner[row], seen):
+                owner[row] = name
+                return True
+        return False
+
+    return all(place(name, set()) for name in range(len(options)))
+
+
+def _certain_losses(names: list[str], rows: list[_Row]) -> list[float | None]:
+    """Each name's points lost where every way of giving each name one of `rows` agrees; else None.
+
+    `names` are a page's names with a text and `rows` its rows that lost points, as many: an
+    indicator that lost points has a text (the template asks for one), so these own those.
+    """
+    options = [[j for j, row in enumerate(rows) if _may_own(name, row)] for name in names]
+    if not _matches(options):
+        return [None] * len(names)
+    out: list[float | None] = []
+    for i, mine in enumerate(options):
+        others = options[:i] + options[i + 1 :]
+        feasible = {rows[j].lost for j in mine if _matches(others, frozenset({j}))}
+        out.append(feasible.pop() if len(feasible) == 1 else None)
+    return out
+
+
 def _fits(name_kind: str, row_kind: str) -> bool:
     if row_kind == "words":
         return name_kind == "other"
@@ -752,6 +804,9 @@ def _parse_group(blocks: list[Block], source: str, number: int) -> Form:
             continue
         missing = rows - sum(n.page == page for n in parser.names)
         choices = _flip_sets([b for b in parser.open_boxes if b.block.page == page], missing)
+        if len(choices) == 1:
+            flipped |= choices[0]
+            continue
         scored = []
         for choice in choices:
             trial = _FormParser(blocks, source, number, flipped | choice)

@@ -47,7 +47,7 @@ def _print_form(form: Form, number: int) -> None:
 @app.command("parse")
 @exits_on_bad_input
 def parse(
-    file: Path = typer.Argument(..., help="A form file: PDF-extracted .txt, .pdf or .xlsx."),
+    file: Path = typer.Argument(..., help="A form file: PDF-extracted .txt, .pdf, .xlsx, .xls or .docx."),
     as_json: bool = typer.Option(False, "--json", help="Print the forms as JSON."),
 ) -> None:
     """Read every 自评表 in FILE: project, budget, indicators, deviation texts, warnings."""

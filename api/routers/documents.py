@@ -16,12 +16,12 @@ from nlp.inference import CauseModel
 from nlp.store import Store, get_document, ingest_file, list_documents
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
-FORM_FILE_TYPES = {".txt", ".pdf", ".xlsx"}
+FORM_FILE_TYPES = {".txt", ".pdf", ".xlsx", ".xls", ".docx"}
 
 
-@router.post("", dependencies=[Depends(require_api_key)], summary="Upload a 自评表 (.txt / .pdf / .xlsx)")
+@router.post("", dependencies=[Depends(require_api_key)], summary="Upload a 自评表 (.txt / .pdf / .xlsx / .xls / .docx)")
 def upload(
-    file: UploadFile = File(..., description="the form file: PDF-extracted text, PDF or Excel"),
+    file: UploadFile = File(..., description="the form file: PDF-extracted text, PDF, Excel (.xlsx, .xls) or Word (.docx)"),
     model: CauseModel = Depends(get_model),
     store: Store = Depends(get_store),
     settings: Settings = Depends(get_settings_dep),
@@ -32,7 +32,7 @@ def upload(
     if suffix not in FORM_FILE_TYPES:
         raise HTTPException(
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-            f"{name}: unsupported type {suffix or '(none)'}; use .txt, .pdf or .xlsx / 不支持的文件类型",
+            f"{name}: unsupported type {suffix or '(none)'}; use .txt, .pdf, .xlsx, .xls or .docx / 不支持的文件类型",
         )
     data = file.file.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:

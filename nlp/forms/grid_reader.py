@@ -199,8 +199,8 @@ class _GridForm:
         budget_header_row,
         budget_row,
         overall_header_row,
-        overall_row,
         indicator_header_row,
+        overall_row,
         total_row,
         indicator_row,
     )
@@ -253,6 +253,14 @@ def read_grid(grid: Grid, source: str, number: int) -> Form:
     return state.form()
 
 
+_TEMPLATE_WORDS = ("绩效自评表", "项目名称", "年初预算数", "三级指标", "绩效指标")
+
+
+def _looks_like_a_form(grid: Grid) -> bool:
+    """Whether a grid has any of the template's own words, so that what it lacks is worth naming."""
+    return any(cell and any(word in cell for word in _TEMPLATE_WORDS) for row in grid for cell in row)
+
+
 def read_grids(grids: list[Grid], source: str) -> list[Form]:
     """Parse the forms of several grids (sheets or pages); broken forms become warnings."""
     forms: list[Form] = []
@@ -260,6 +268,8 @@ def read_grids(grids: list[Grid], source: str) -> list[Form]:
     number = 0
     for grid in grids:
         for part in split_grid(grid):
+            if not _looks_like_a_form(part):
+                continue  # another table of the file (a cover, a list of attachments)
             number += 1
             try:
                 forms.append(read_grid(part, source, number))

@@ -10,6 +10,7 @@ pages by three.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from nlp.forms.numbers import display_width
 from nlp.forms.records import Form, Indicator
@@ -131,3 +132,186 @@ def render_text(form: Form, layout: Layout | None = None) -> str:
         offset += len(page)
         out_pages.append("\n\n".join(boxes))
     return "\n\n\n\n".join(out_pages) + "\n"
+
+
+# -- the standard template as a grid: .xlsx, .xls, .docx and ruled PDF ---------------------------------------------
+
+COLUMNS = 9
+"""A: 绩效指标 / 项目资金 … I: 偏差原因分析及改进措施."""
+Cells = list[list[str | None]]
+Merges = list[tuple[int, int, int, int]]
+"""(first row, first column, last row, last column), 0-based and inclusive; covered cells are None."""
+
+
+def spaced(label: str) -> str:
+    """A label written with 分散对齐 spaces, as the template prints it ("绩 效 指 标")."""
+    return " ".join(label)
+
+
+def form_cells(form: Form) -> tuple[Cells, Merges]:
+    """The form in the standard template layout: cells row by row (9 wide) and the merged ranges."""
+    b = form.budget
+    cells: Cells = []
+    merges: Merges = []
+
+    def row(values: list[str | None]) -> int:
+        cells.append(values + [None] * (COLUMNS - len(values)))
+        return len(cells) - 1
+
+    def money(value: float | None) -> str:
+        return _number(value, True)
+
+    r = row(["财政项目支出绩效自评表"])
+    merges.append((r, 0, r, 8))
+    r = row([f"（{form.year}年度）" if form.year else ""])
+    merges.append((r, 0, r, 8))
+    r = row([spaced("项目名称"), None, form.project])
+    merges += [(r, 0, r, 1), (r, 2, r, 8)]
+    r = row([spaced("主管部门"), None, form.department or "", None, None, spaced("实施单位"), None, form.unit or ""])
+    merges += [(r, 0, r, 1), (r, 2, r, 4), (r, 5, r, 6), (r, 7, r, 8)]
+    top = row(["项目资金\n（万元）", None, "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率(%)", "得分"])
+    money_row = [money(b.initial), money(b.full_year), money(b.executed)]
+    row([None, None, "年度资金总额", *money_row, _number(b.weight), _number(b.execution_rate), _number(b.score)])
+    row([None, None, "其中：当年财政拨款", *money_row, "-", _number(b.execution_rate), "-"])
+    r = row([None, None, "其他资金", "0.00", "0.00", "0.00", "-", "0.00", "-"])
+    merges.append((top, 0, r, 1))
+    r = row([spaced("年度总体目标"), None, "预期目标", None, None, None, "实际完成情况"])
+    row([None, None, form.overall_target or "", None, None, None, form.overall_actual or ""])
+    merges += [(r, 0, r + 1, 1), (r, 2, r, 5), (r, 6, r, 8), (r + 1, 2, r + 1, 5), (r + 1, 6, r + 1, 8)]
+    head = row(
+        [
+            "绩效指标",
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "年度指标值",
+            "实际完成值",
+            "分值",
+            "得分",
+            "偏差原因分析及改进措施",
+        ]
+    )
+    texts = _texts(form)
+    first = head + 1
+    for ind in form.indicators:
+        text = "".join(texts.get(ind.name, [])[:1])
+        row([None, ind.level1 or "", ind.level2 or "", ind.name, ind.target, ind.actual,
+             _number(ind.weight), _number(ind.score), text])  # fmt: skip
+    last = len(cells) - 1
+    if last >= first:
+        merges.append((head, 0, last, 0))
+    for column in (1, 2, 8):  # 一级, 二级 and a text repeated on adjacent rows are merged cells
+        start = first
+        for r in range(first + 1, last + 2):
+            if r > last or cells[r][column] != cells[start][column]:
+                if r - 1 > start and cells[start][column]:
+                    merges.append((start, column, r - 1, column))
+                    for covered in range(start + 1, r):
+                        cells[covered][column] = None
+                start = r
+    r = row(["总分", None, None, None, "100", f"{form.total_score:.2f}", "评分等级", None, form.grade or ""])
+    merges += [(r, 0, r, 3), (r, 6, r, 7)]
+    return cells, merges
+
+
+def render_xlsx(forms: list[Form], path: Path) -> Path:
+    """An .xlsx with one sheet per form: merged cells, labels with 分散对齐 spaces, wrapped text."""
+    import openpyxl
+    from openpyxl.styles import Alignment
+
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for number, form in enumerate(forms, start=1):
+        sheet = workbook.create_sheet(f"表{number}")
+        cells, merges = form_cells(form)
+        for r, values in enumerate(cells, start=1):
+            for c, value in enumerate(values, start=1):
+                if value is not None:
+                    cell = sheet.cell(row=r, column=c, value=value)
+                    cell.data_type = "s"  # "=100(%)" is text, not a formula
+                    cell.alignment = Alignment(wrap_text=True, horizontal="distributed")
+        for r0, c0, r1, c1 in merges:
+            sheet.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
+    workbook.save(path)
+    return path
+
+
+def render_xls(forms: list[Form], path: Path) -> Path:
+    """An old-format .xls (xlwt) with one sheet per form and its merged cells."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    for number, form in enumerate(forms, start=1):
+        sheet = book.add_sheet(f"表{number}")
+        cells, merges = form_cells(form)
+        merged = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in merges}
+        covered = {(r, c) for r0, c0, r1, c1 in merges for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+        for r, values in enumerate(cells):
+            for c, value in enumerate(values):
+                if (r, c) in merged:
+                    r1, c1 = merged[(r, c)]
+                    sheet.write_merge(r, r1, c, c1, value or "")
+                elif (r, c) not in covered and value is not None:
+                    sheet.write(r, c, value)
+    book.save(str(path))
+    return path
+
+
+def render_docx(forms: list[Form], path: Path) -> Path:
+    """A .docx with one table per form (python-docx), merged cells and all, a page break between forms."""
+    import docx
+    from docx.enum.text import WD_BREAK
+    from docx.table import _Cell
+
+    document = docx.Document()
+    for number, form in enumerate(forms):
+        if number:
+            document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        cells, merges = form_cells(form)
+        table = document.add_table(rows=len(cells), cols=COLUMNS)
+        table.style = "Table Grid"
+        # The cells' XML elements, taken once: python-docx's table.cell(r, c) walks the whole table each call.
+        tcs = [list(tr.tc_lst) for tr in table._tbl.tr_lst]
+        for r, values in enumerate(cells):
+            for c, value in enumerate(values):
+                if value:
+                    _Cell(tcs[r][c], table).text = value
+        for r0, c0, r1, c1 in merges:
+            tcs[r0][c0].merge(tcs[r1][c1])
+    document.save(str(path))
+    return path
+
+
+def render_pdf(forms: list[Form], path: Path) -> Path:
+    """A PDF with one ruled table per form (reportlab, CID font), laid out like the template, a page per form."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    style = ParagraphStyle("cell", fontName="STSong-Light", fontSize=7, leading=9, wordWrap="CJK")
+    pdf = canvas.Canvas(str(path))
+    for form in forms:
+        cells, merges = form_cells(form)
+        data = [[Paragraph(_escape(v), style) if v else "" for v in row] for row in cells]
+        table = Table(data, colWidths=[40, 50, 60, 80, 60, 70, 40, 40, 260])
+        commands: list[object] = [("GRID", (0, 0), (-1, -1), 0.5, "black"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
+        commands += [("SPAN", (c0, r0), (c1, r1)) for r0, c0, r1, c1 in merges]
+        table.setStyle(TableStyle(commands))
+        width, height = table.wrapOn(pdf, 800, 14000)
+        pdf.setPageSize((width + 40, height + 40))  # a page as tall as the form: its table is never split
+        table.drawOn(pdf, 20, 20)
+        pdf.showPage()
+    pdf.save()
+    return path
+
+
+def _escape(text: str) -> str:
+    """Cell text as reportlab's Paragraph markup: & < > escaped, line breaks kept."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br/>")
+
+
+RENDERERS = {".xlsx": render_xlsx, ".xls": render_xls, ".docx": render_docx, ".pdf": render_pdf}
+"""The file writers by extension: each takes the forms and a path and writes every form to it."""

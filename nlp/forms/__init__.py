@@ -55,9 +55,7 @@ def _as_path(path_or_text: str | os.PathLike[str]) -> Path | None:
             return path
     except (OSError, ValueError):
         return None
-    if _PATH_LIKE.match(path_or_text.strip()) and path.suffix.lower() in (
-        FORM_SUFFIXES | {".doc", ".csv"}
-    ):
+    if _PATH_LIKE.match(path_or_text.strip()) and path.suffix.lower() in (FORM_SUFFIXES | {".doc", ".csv"}):
         raise FormParseError(f"{path_or_text}: no such file / 文件不存在")
     return None
 

@@ -6,7 +6,16 @@ import re
 from dataclasses import dataclass, field
 
 from nlp.errors import FormParseError
-from nlp.forms.layout import BUDGET_KEYS, require_parts
+from nlp.forms.layout import (
+    BUDGET_KEYS,
+    DEPARTMENT_LABELS,
+    SPLIT_SUFFIX,
+    UNIT_LABELS,
+    join_cause_measure,
+    name_label,
+    require_parts,
+    template_of_title,
+)
 from nlp.forms.numbers import join_wrapped, parse_number, squeeze_spaces
 from nlp.forms.records import Budget, Deviation, Form, Indicator
 
@@ -21,6 +30,7 @@ _INDICATOR_KEYS = {
     "分值": "weight",
     "得分": "score",
     "偏差原因": "deviation",
+    "改进措施": "measure",
 }
 _YEAR = re.compile(r"(\d{4})\s*年度")
 
@@ -36,13 +46,13 @@ def clean_cell(value: object) -> str | None:
 
 
 def split_grid(grid: Grid) -> list[Grid]:
-    """Cut a grid into forms; a new form starts at a title or 项目名称 row after a 项目名称."""
+    """Cut a grid into forms; a new form starts at a title or name row (项目名称, 部门（单位）名称, …) after a name."""
     forms: list[Grid] = []
     current: Grid = []
     has_project = False
     for row in grid:
         is_title = any(c and "绩效自评表" in c for c in row)
-        is_project = any(c and c.startswith("项目名称") for c in row)
+        is_project = any(c and name_label(c) for c in row)
         if (is_title or is_project) and has_project:
             forms.append(current)
             current, has_project = [], False
@@ -76,6 +86,7 @@ class _GridForm:
     unit: str | None = None
     year: int | None = None
     grade: str | None = None
+    title: str | None = None
     total: float | None = None
     budget: Budget = field(default_factory=Budget)
     budget_cols: dict[int, str] = field(default_factory=dict)
@@ -86,24 +97,34 @@ class _GridForm:
     indicators: list[Indicator] = field(default_factory=list)
     deviations: list[Deviation] = field(default_factory=list)
     above: dict[str, str | None] = field(default_factory=dict)
-    """The indicator row above: 一级/二级/偏差原因 cells covered by a merged cell (None) take its values."""
+    """The indicator row above: 一级/二级/偏差原因/改进措施 cells covered by a merged cell (None) take its values."""
 
     # -- one step per kind of row; each says whether the row was its kind ----------------
-    def project_row(self, row: list[str | None], cells: list[str]) -> bool:
-        if self.project is not None or not any(c.startswith("项目名称") for c in cells):
+    def title_row(self, row: list[str | None], cells: list[str]) -> bool:
+        title = next((c for c in cells if "自评表" in c), None)
+        if title is None or self.title is not None:
             return False
-        self.project = _value_after(row, "项目名称")
+        self.title = title
+        return True
+
+    def project_row(self, row: list[str | None], cells: list[str]) -> bool:
+        label = next((name_label(c) for c in cells if name_label(c)), None)
+        if self.project is not None or label is None:
+            return False
+        self.project = _value_after(row, label)
         return True
 
     def department_row(self, row: list[str | None], cells: list[str]) -> bool:
-        if not any(c.startswith("主管部门") for c in cells):
+        department = next((w for w in DEPARTMENT_LABELS if any(c.startswith(w) for c in cells)), None)
+        if department is None:
             return False
-        self.department = _value_after(row, "主管部门")
-        self.unit = _value_after(row, "实施单位")
+        self.department = _value_after(row, department)
+        unit = next((w for w in UNIT_LABELS if any(c.startswith(w) for c in cells)), None)
+        self.unit = _value_after(row, unit) if unit else None
         return True
 
     def budget_header_row(self, row: list[str | None], cells: list[str]) -> bool:
-        if self.budget_cols or not any("年初预算数" in c for c in cells):
+        if self.budget_cols or not any(c.startswith(("年初预算数", "全年预算数")) for c in cells):
             return False
         for idx, cell in enumerate(cells):
             for word, key in BUDGET_KEYS.items():
@@ -158,7 +179,7 @@ class _GridForm:
         if "name" not in self.ind_cols:
             return False
         values = {key: (row[idx] if idx < len(row) else None) for key, idx in self.ind_cols.items()}
-        for key in ("level1", "level2", "deviation"):
+        for key in ("level1", "level2", "deviation", "measure"):
             if values.get(key) is None and key in self.ind_cols:
                 values[key] = self.above.get(key)
         self.above = values
@@ -176,7 +197,7 @@ class _GridForm:
             score=parse_number(values.get("score")),
         )
         self.indicators.append(indicator)
-        text = values.get("deviation")
+        text = join_cause_measure(values.get("deviation"), values.get("measure"))
         if text:
             lost = None
             if indicator.weight is not None and indicator.score is not None:
@@ -194,6 +215,7 @@ class _GridForm:
         return True
 
     STEPS = (
+        title_row,
         project_row,
         department_row,
         budget_header_row,
@@ -229,7 +251,11 @@ class _GridForm:
             self.total,
         )
         assert self.project is not None and self.total is not None
+        template = template_of_title(self.title, self.where) if self.title else "project"
+        if "measure" in self.ind_cols:
+            template += SPLIT_SUFFIX
         return Form(
+            template=template,
             project=self.project,
             department=self.department,
             unit=self.unit,

@@ -20,13 +20,17 @@ from itertools import combinations
 from nlp.errors import FormParseError
 from nlp.forms.layout import (
     BUDGET_KEYS,
+    DEPARTMENT_LABELS,
     DEV_MARKERS,
     DEV_PUNCT,
+    NAME_LABELS,
     is_label_text,
     is_terminated,
+    name_label,
     require_parts,
     split_target_actual,
     strip_leading_labels,
+    template_of_title,
 )
 from nlp.forms.numbers import display_width, join_wrapped, parse_number
 from nlp.forms.records import Budget, Deviation, Form, Indicator
@@ -38,6 +42,7 @@ _BLOCK_BREAK = re.compile(r"\n(?:[ \t\u3000]*\n)+")
 _ROW_END = re.compile(r"^(.*?)\s*(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)$")
 _TOTAL = re.compile(r"^(?:总分\s*)?100\s+(\d+(?:\.\d+)?)\s*(?:总分)?$|^总分\s*(\d+(?:\.\d+)?)$")
 _PAIR = re.compile(r"^([\d,]+(?:\.\d+)?)\s+([\d,]+(?:\.\d+)?)$")
+_OWNERS = re.compile(r"^(?:中央)?主管部门\s*(.*?)\s*(?:(?:实施单位|地方主管部门)\s*(.*))?$")
 _YEAR = re.compile(r"[（(]\s*(\d{4})\s*年度?\s*[)）]|(\d{4})\s*年度")
 _LONG_TEXT_WIDTH = 40
 _COLUMN_SLACK = 6
@@ -154,7 +159,7 @@ def _start_kind(block: Block) -> str | None:
     flat = block.flat
     if flat.startswith("年初预算数"):
         return "budget"
-    if flat.startswith("项目名称"):
+    if name_label(flat):
         return "project"
     if "绩效自评表" in flat and len(flat) < 40:
         return "title"
@@ -251,6 +256,7 @@ class _FormParser:
         self.exec_pairs: list[tuple[float, float]] = []
         self.total: float | None = None
         self.grade: str | None = None
+        self.title: str | None = None
         self.rows: list[_Row] = []
         self.names: list[_Name] = []
         self.devs: list[_Dev] = []
@@ -305,8 +311,8 @@ class _FormParser:
                     "上年结转资金",
                     "其他资金",
                     "一级指标",
-                    "项目名称",
-                    "主管部门",
+                    *NAME_LABELS,
+                    *DEPARTMENT_LABELS,
                     "预期目标",
                     "项目资金",
                     "全年执行数",
@@ -331,14 +337,17 @@ class _FormParser:
             ]
         elif flat.startswith("年度资金总额"):
             self._budget_line(spaced)
-        elif flat.startswith("项目名称"):
-            self.project = spaced.split("项目名称", 1)[1].strip() or self.project
-        elif flat.startswith("主管部门"):
-            match = re.match(r"^主管部门\s*(.*?)\s*(?:实施单位\s*(.*))?$", spaced)
+        elif name_label(flat):
+            label = name_label(flat)
+            assert label is not None
+            self.project = re.sub(r"\s*".join(map(re.escape, label)), "", spaced, count=1).strip() or self.project
+        elif flat.startswith(DEPARTMENT_LABELS):
+            match = _OWNERS.match(spaced)
             if match:
                 self.department = match.group(1).strip() or None
                 self.unit = (match.group(2) or "").strip() or None
         elif "绩效自评表" in flat and len(flat) < 40:
+            self.title = flat
             match = _YEAR.search(flat)
             if match:
                 self.year = int(match.group(1) or match.group(2))
@@ -647,6 +656,7 @@ class _FormParser:
                 )
             )
         return Form(
+            template=template_of_title(self.title, f"{self.source}: form {self.number}") if self.title else "project",
             project=self.project,
             department=self.department,
             unit=self.unit,

@@ -31,9 +31,13 @@ def read_docx(path: Path) -> list[Form]:
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise FormParseError(f"{path.name}: not a readable .docx document ({type(exc).__name__}) / 不是可读取的Word文件") from None
+        raise FormParseError(
+            f"{path.name}: not a readable .docx document ({type(exc).__name__}) / 不是可读取的Word文件"
+        ) from None
     except Exception as exc:  # lxml and python-docx errors on a broken document
-        raise FormParseError(f"{path.name}: not a readable .docx document ({type(exc).__name__}) / 不是可读取的Word文件") from None
+        raise FormParseError(
+            f"{path.name}: not a readable .docx document ({type(exc).__name__}) / 不是可读取的Word文件"
+        ) from None
     tables = document.tables
     if not tables:
         raise FormParseError(f"{path.name}: the document has no table; a 自评表 is a table / 文档中没有表格")

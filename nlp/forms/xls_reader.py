@@ -10,7 +10,6 @@ from nlp.forms.grid_reader import Grid, clean_cell, read_grids
 from nlp.forms.records import Form
 
 
-
 def _text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

@@ -56,3 +56,39 @@ def test_random_forms_round_trip_through_the_template_grid(suffix: str, tmp_path
 @pytest.mark.parametrize("suffix", sorted(FAST))
 def test_500_random_forms_round_trip_through_the_template_grid(suffix: str, tmp_path: Path) -> None:
     assert_grid_round_trip(suffix, 500, tmp_path)
+
+
+TEMPLATES = ["project-split", "department", "department-split", "transfer", "transfer-split"]
+
+
+@pytest.mark.parametrize("suffix", sorted(FAST))
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_other_templates_round_trip_and_are_recorded(template: str, suffix: str, tmp_path: Path) -> None:
+    rng = random.Random(f"{template}{suffix}")
+    forms = [make_form(rng, template) for _ in range(3)]
+    parsed = parse_forms(RENDERERS[suffix](forms, tmp_path / f"{template}{suffix}"))
+    assert [f.template for f in parsed] == [template] * 3
+    assert [_summary(f) for f in parsed] == [_summary(f) for f in forms]
+    assert all(f.to_dict()["template"] == template for f in parsed)
+
+
+def test_a_split_form_joins_cause_and_measure_into_one_text(tmp_path: Path) -> None:
+    form = make_form(random.Random(9), "project-split")
+    form.deviations = form.deviations[:1]
+    form.deviations[0].text = "部分设备到货延迟，影响了进度。后续将加强与供应商的沟通。"
+    (parsed,) = parse_forms(RENDERERS[".xlsx"]([form], tmp_path / "split.xlsx"))
+    assert [d.text for d in parsed.deviations] == ["部分设备到货延迟，影响了进度。后续将加强与供应商的沟通。"]
+
+
+def test_an_unknown_template_is_a_clear_error(tmp_path: Path) -> None:
+    from nlp.errors import FormParseError
+
+    form = make_form(random.Random(4))
+    path = RENDERERS[".xlsx"]([form], tmp_path / "other.xlsx")
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    book.worksheets[0]["A1"] = "政府采购绩效自评表"
+    book.save(path)
+    with pytest.raises(FormParseError, match="other.xlsx: form 1: unknown template 「政府采购绩效自评表」"):
+        parse_forms(path)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import gc
+import random
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
+from nlp.errors import FormParseError
 from nlp.forms import Form, parse_forms
 from nlp.forms.records import Budget, Deviation, Indicator
 from tests.fixtures.seed_forms_expected import DEPARTMENT, FORMS, UNIT
-from tests.support.random_forms import random_form, random_layout
+from tests.support.random_forms import make_form, make_layout, random_form, random_layout
 from tests.support.render import Layout, render_text, wrap_text
 
 _SETTINGS = settings(max_examples=500, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -115,3 +117,21 @@ def test_seed_re_rendered_at_other_wraps_parses_back(seed_file: Path, wrap: int)
 
 def test_wrap_text_keeps_numbers_whole() -> None:
     assert wrap_text("计划于2024年开工", 4) == ["计划于", "2024年开", "工"]
+
+
+@pytest.mark.parametrize("template", ["department", "transfer"])
+def test_other_templates_round_trip_through_text_and_are_recorded(template: str) -> None:
+    """100 forms each of 部门（单位）整体支出 and 中央对地方转移支付区域 at wraps 8–30."""
+    rng = random.Random(template)
+    for _ in range(100):
+        form = make_form(rng, template)
+        layout = make_layout(rng, len(form.indicators))
+        assert_round_trip(form, layout)
+        assert parse_forms(render_text(form, layout))[0].template == template
+
+
+def test_an_unknown_template_in_text_is_a_clear_error() -> None:
+    form = make_form(random.Random(3))
+    text = render_text(form).replace("财政项目支出绩效自评表", "政府采购绩效自评表")
+    with pytest.raises(FormParseError, match="<text>: form 1: unknown template 「政府采购绩效自评表"):
+        parse_forms(text)

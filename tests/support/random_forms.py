@@ -58,8 +58,10 @@ def make_text(rng: random.Random, min_size: int = 5, max_size: int = 300) -> str
     return text if len(text) >= min_size else text[:-1] + "工作。"
 
 
-def make_form(rng: random.Random) -> Form:
-    """A consistent form: 1–25 indicators, some without text, some texts repeated under several."""
+def make_form(rng: random.Random, template: str = "project") -> Form:
+    """A consistent form of `template`: 1–25 indicators, some without text, some texts repeated under several.
+
+    A department-wide form (部门（单位）整体支出) names a unit where others name a project and has no 实施单位."""
     count = rng.randint(1, 25)
     names: list[str] = []
     while len(names) < count:
@@ -88,10 +90,18 @@ def make_form(rng: random.Random) -> Form:
     rate = round(100 * executed / full_year, 2)
     budget = Budget(float(rng.randint(1, 5000)), full_year, executed, rate, 10.0, round(rate / 10, 2))
     total = round(sum(i.score or 0 for i in indicators) + (budget.score or 0), 2)
+    units = ["上海市交通委员会交通指挥中心", "上海市水文总站", "上海市林业总站"]
+    base = template.removesuffix("-split")
+    project = {
+        "project": rng.choice(_SUBJECTS) + "项目",
+        "department": rng.choice(units),
+        "transfer": rng.choice(["农村公路养护", "水利发展", "林业改革发展"]) + "资金",
+    }[base]
     return Form(
-        project=rng.choice(_SUBJECTS) + "项目",
+        template=template,
+        project=project,
         department=rng.choice(["上海市交通委员会", "上海市水务局", "上海市绿化和市容管理局"]),
-        unit=rng.choice(["上海市交通委员会交通指挥中心", "上海市水文总站", "上海市林业总站"]),
+        unit=None if base == "department" else rng.choice(units),
         year=rng.randint(2018, 2030),
         budget=budget,
         indicators=indicators,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from nlp.forms import Form, parse_forms
-from tests.support.random_forms import make_form
+from tests.support.random_forms import header, make_form
 from tests.support.render import RENDERERS
 
 # Forms per format in the default run, measured on this 2-core machine (write + read): .xls 500 in ~6 s,
@@ -21,15 +21,8 @@ FAST = {".xls": 500, ".xlsx": 100, ".docx": 40, ".pdf": 15}
 
 
 def _summary(form: Form) -> tuple:
-    b = form.budget
     return (
-        form.project,
-        form.department,
-        form.unit,
-        form.year,
-        (b.initial, b.full_year, b.executed, b.execution_rate, b.weight, b.score),
-        form.total_score,
-        form.grade,
+        header(form),
         [(i.level1, i.level2, i.name, i.target, i.actual, i.weight, i.score) for i in form.indicators],
         sorted((d.indicator, d.text, d.points_lost) for d in form.deviations),
     )

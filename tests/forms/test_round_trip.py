@@ -14,23 +14,13 @@ from nlp.errors import FormParseError
 from nlp.forms import Form, parse_forms
 from nlp.forms.records import Budget, Deviation, Indicator
 from tests.fixtures.seed_forms_expected import DEPARTMENT, FORMS, UNIT
-from tests.support.random_forms import make_form, make_layout, random_form, random_layout
+from tests.support.random_forms import header, make_form, make_layout, random_form, random_layout
 from tests.support.render import Layout, render_text, wrap_text
 
 _SETTINGS = settings(max_examples=500, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _header(form: Form) -> tuple:
-    b = form.budget
-    return (
-        form.project,
-        form.department,
-        form.unit,
-        form.year,
-        (b.initial, b.full_year, b.executed, b.execution_rate, b.weight, b.score),
-        form.total_score,
-        form.grade,
-    )
+_header = header
 
 
 def _deviations(form: Form) -> list[tuple[str, str]]:

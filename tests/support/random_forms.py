@@ -126,6 +126,20 @@ def make_layout(rng: random.Random, count: int, min_wrap: int = 8, max_wrap: int
     )
 
 
+def header(form: Form) -> tuple:
+    """What a round trip must give back of a form's header: names, year, budget, 总分, 评分等级."""
+    b = form.budget
+    return (
+        form.project,
+        form.department,
+        form.unit,
+        form.year,
+        (b.initial, b.full_year, b.executed, b.execution_rate, b.weight, b.score),
+        form.total_score,
+        form.grade,
+    )
+
+
 def _rng(draw: st.DrawFn) -> random.Random:
     return random.Random(draw(st.integers(0, 2**32 - 1)))
 

@@ -15,6 +15,7 @@ import logging
 import re
 from dataclasses import dataclass
 from enum import Enum, auto
+from functools import cached_property
 from itertools import combinations
 
 from nlp.errors import FormParseError
@@ -61,12 +62,12 @@ class Block:
     lines: list[str]
     page: int
 
-    @property
+    @cached_property
     def flat(self) -> str:
         """The box's text with all whitespace removed."""
         return re.sub(r"\s+", "", "".join(self.lines))
 
-    @property
+    @cached_property
     def spaced(self) -> str:
         """The box's lines joined by single spaces."""
         return " ".join(self.lines)
@@ -817,6 +818,8 @@ def _parse_group(blocks: list[Block], source: str, number: int) -> Form:
         if len(choices) == 1:
             flipped |= choices[0]
             continue
+        if not flipped and frozenset() in choices and _page_score(parser, page) == (0, rows):
+            continue  # the shapes' reading already leaves no text detached and fits every row: none can do better
         scored = []
         for choice in choices:
             trial = _FormParser(blocks, source, number, flipped | choice)

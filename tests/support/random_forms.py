@@ -92,11 +92,12 @@ def make_form(rng: random.Random, template: str = "project") -> Form:
     total = round(sum(i.score or 0 for i in indicators) + (budget.score or 0), 2)
     units = ["上海市交通委员会交通指挥中心", "上海市水文总站", "上海市林业总站"]
     base = template.removesuffix("-split")
-    project = {
-        "project": rng.choice(_SUBJECTS) + "项目",
-        "department": rng.choice(units),
-        "transfer": rng.choice(["农村公路养护", "水利发展", "林业改革发展"]) + "资金",
-    }[base]
+    names = {
+        "project": [s + "项目" for s in _SUBJECTS],
+        "department": units,
+        "transfer": ["农村公路养护资金", "水利发展资金", "林业改革发展资金"],
+    }
+    project = rng.choice(names[base])
     return Form(
         template=template,
         project=project,

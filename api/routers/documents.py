@@ -19,9 +19,13 @@ router = APIRouter(prefix="/v1/documents", tags=["documents"])
 FORM_FILE_TYPES = {".txt", ".pdf", ".xlsx", ".xls", ".docx"}
 
 
-@router.post("", dependencies=[Depends(require_api_key)], summary="Upload a 自评表 (.txt / .pdf / .xlsx / .xls / .docx)")
+@router.post(
+    "", dependencies=[Depends(require_api_key)], summary="Upload a 自评表 (.txt / .pdf / .xlsx / .xls / .docx)"
+)
 def upload(
-    file: UploadFile = File(..., description="the form file: PDF-extracted text, PDF, Excel (.xlsx, .xls) or Word (.docx)"),
+    file: UploadFile = File(
+        ..., description="the form file: PDF-extracted text, PDF, Excel (.xlsx, .xls) or Word (.docx)"
+    ),
     model: CauseModel = Depends(get_model),
     store: Store = Depends(get_store),
     settings: Settings = Depends(get_settings_dep),

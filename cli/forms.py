@@ -47,7 +47,7 @@ def _print_form(form: Form, number: int) -> None:
 @app.command("parse")
 @exits_on_bad_input
 def parse(
-    file: Path = typer.Argument(..., help="A form file: PDF-extracted .txt, .pdf or .xlsx."),
+    file: Path = typer.Argument(..., help="A form file: PDF-extracted .txt, .pdf, .xlsx, .xls or .docx."),
     as_json: bool = typer.Option(False, "--json", help="Print the forms as JSON."),
 ) -> None:
     """Read every 自评表 in FILE: project, budget, indicators, deviation texts, warnings."""
@@ -60,6 +60,7 @@ def parse(
     deviations = sum(len(f.deviations) for f in forms)
     tied = sum(f.points_tied for f in forms)
     console.print(
-        f"{len(forms)} forms, {deviations} deviation records, points lost tied for {tied}",
+        f"{len(forms)} forms, {deviations} deviation records, points lost known for {tied}, "
+        f"unknown (—) for {deviations - tied} / 扣分未知 {deviations - tied} 条",
         highlight=False,
     )

@@ -37,7 +37,7 @@ def _progress(disable: bool = False) -> Progress:
 @exits_on_bad_input
 def ingest_command(
     files: list[Path] = typer.Argument(
-        ..., help="自评表 files (.txt, .pdf, .xlsx); each is stored in one transaction."
+        ..., help="自评表 files (.txt, .pdf, .xlsx, .xls, .docx); each is stored in one transaction."
     ),
 ) -> None:
     """Parse, classify and store files; the same file again is a no-op. A file that fails leaves nothing behind."""

@@ -20,15 +20,19 @@ from api.schemas import MAX_ID
 from nlp.store import get_document, ingest_file, list_documents
 
 router = APIRouter(prefix="/documents", tags=["documents"])
-FORM_FILE_TYPES = {".txt", ".pdf", ".xlsx"}
+FORM_FILE_TYPES = {".txt", ".pdf", ".xlsx", ".xls", ".docx"}
 
 
-@router.post("", dependencies=[Depends(require_api_key)], summary="Upload a 自评表 (.txt / .pdf / .xlsx)")
+@router.post(
+    "", dependencies=[Depends(require_api_key)], summary="Upload a 自评表 (.txt / .pdf / .xlsx / .xls / .docx)"
+)
 def upload(
     model: ModelDep,
     store: StoreDep,
     settings: SettingsDep,
-    file: UploadFile = File(..., description="the form file: PDF-extracted text, PDF or Excel"),
+    file: UploadFile = File(
+        ..., description="the form file: PDF-extracted text, PDF, Excel (.xlsx, .xls) or Word (.docx)"
+    ),
 ) -> dict[str, Any]:
     """Parse, classify and store the file; the same file again returns the stored document (`duplicate`)."""
     name = upload_name(file.filename)
@@ -36,7 +40,7 @@ def upload(
     if suffix not in FORM_FILE_TYPES:
         raise HTTPException(
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-            f"{name}: unsupported type {suffix or '(none)'}; use .txt, .pdf or .xlsx / 不支持的文件类型",
+            f"{name}: unsupported type {suffix or '(none)'}; use .txt, .pdf, .xlsx, .xls or .docx / 不支持的文件类型",
         )
     data = file.file.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:

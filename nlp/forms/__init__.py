@@ -1,7 +1,7 @@
-"""Readers that turn a 项目支出绩效自评表 (PDF-extracted text, PDF, Excel) into records.
+"""Readers that turn a 项目支出绩效自评表 (PDF-extracted text, PDF, Excel, Word) into records.
 
 >>> from nlp.forms import parse_forms
->>> forms = parse_forms("seed.txt")          # or a .pdf / .xlsx path, or the text itself
+>>> forms = parse_forms("seed.txt")          # or a .pdf / .xlsx / .xls / .docx path, or the text itself
 >>> forms[0].deviations[0].indicator
 """
 
@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 TEXT_SUFFIXES = {".txt", ".text"}
 PDF_SUFFIXES = {".pdf"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+OLD_EXCEL_SUFFIXES = {".xls"}
+WORD_SUFFIXES = {".docx"}
+FORM_SUFFIXES = TEXT_SUFFIXES | PDF_SUFFIXES | EXCEL_SUFFIXES | OLD_EXCEL_SUFFIXES | WORD_SUFFIXES
+"""Every file type a 自评表 is read from."""
 _PATH_LIKE = re.compile(r"^[^\n]{1,255}\.[A-Za-z0-9]{1,5}$")
 MAX_NAME_BYTES = 255
 """The longest file name most file systems store (NAME_MAX): an upload is read under its own name."""
@@ -31,6 +35,7 @@ __all__ = [
     "Budget",
     "Deviation",
     "Form",
+    "FORM_SUFFIXES",
     "FormParseError",
     "Indicator",
     "parse_forms",
@@ -50,9 +55,7 @@ def _as_path(path_or_text: str | os.PathLike[str]) -> Path | None:
             return path
     except (OSError, ValueError):
         return None
-    if _PATH_LIKE.match(path_or_text.strip()) and path.suffix.lower() in (
-        TEXT_SUFFIXES | PDF_SUFFIXES | EXCEL_SUFFIXES | {".xls", ".doc", ".docx", ".csv"}
-    ):
+    if _PATH_LIKE.match(path_or_text.strip()) and path.suffix.lower() in (FORM_SUFFIXES | {".doc", ".csv"}):
         raise FormParseError(f"{path_or_text}: no such file / 文件不存在")
     return None
 
@@ -97,14 +100,23 @@ def read_file(path: Path) -> list[Form]:
         from nlp.forms.excel_reader import read_excel
 
         return read_excel(path)
-    hint = " (save .xls as .xlsx / 请另存为.xlsx)" if suffix == ".xls" else ""
+    if suffix in OLD_EXCEL_SUFFIXES:
+        from nlp.forms.xls_reader import read_xls
+
+        return read_xls(path)
+    if suffix in WORD_SUFFIXES:
+        from nlp.forms.word_reader import read_docx
+
+        return read_docx(path)
+    hint = " (save .doc as .docx / 请另存为.docx)" if suffix == ".doc" else ""
     raise FormParseError(
-        f"{path.name}: unsupported file type {suffix or '(none)'}{hint}; use .txt, .pdf or .xlsx / 不支持的文件类型"
+        f"{path.name}: unsupported file type {suffix or '(none)'}{hint}; use .txt, .pdf, .xlsx, .xls or .docx "
+        "/ 不支持的文件类型"
     )
 
 
 def parse_forms(path_or_text: str | os.PathLike[str]) -> list[Form]:
-    """Every 自评表 in a file (.txt, .pdf, .xlsx) or in PDF-extracted text, with audit warnings."""
+    """Every 自评表 in a file (.txt, .pdf, .xlsx, .xls, .docx) or in PDF-extracted text, with audit warnings."""
     path = _as_path(path_or_text)
     if path is not None:
         forms = read_file(path)

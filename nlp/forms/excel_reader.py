@@ -105,33 +105,53 @@ def _span_message(name: str, spanned: int) -> str:
     )
 
 
-def check_workbook(path: Path, data: bytes | None = None) -> WorkbookSize:
-    """Count what an .xlsx (the file, or its bytes under that name) holds without loading it.
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""An OLE compound file: an old .xls/.doc, or an Office file saved with a password (encrypted inside one)."""
 
-    FormTooLargeError when it is beyond the limits, FormParseError when it is not a zip archive."""
+
+def open_archive(path: Path, kind: str, data: bytes | None = None) -> zipfile.ZipFile:
+    """The zip archive of an Office file (.xlsx, .docx), refused when its directory declares a zip bomb.
+
+    `kind` names the file type in messages ("Excel", "Word"). FormParseError when it is not a zip
+    archive (a password-protected file is an OLE file, and says so), FormTooLargeError beyond the limits."""
     on_disk = len(data) if data is not None else path.stat().st_size
+    head = data[:8] if data is not None else path.open("rb").read(8)
+    if head == _OLE_MAGIC:
+        raise FormParseError(
+            f"{path.name}: a password-protected (encrypted) or old-format {kind} file, not {path.suffix}; "
+            f"remove the password or save it again as {path.suffix} / 文件已加密或为旧格式，请去除密码后另存"
+        )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data) if data is not None else path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise FormParseError(
-            f"{path.name}: not a readable .xlsx workbook ({type(exc).__name__}) / 不是可读取的Excel文件"
+            f"{path.name}: not a readable {path.suffix} file ({type(exc).__name__}) / 不是可读取的{kind}文件"
         ) from None
-    with archive:
-        members = archive.infolist()
-        if len(members) > MAX_MEMBERS:
-            raise FormTooLargeError(
-                f"{path.name}: {len(members):,} files in the archive, more than {MAX_MEMBERS:,}; refused before "
-                "reading / 工作簿内部文件过多，未读取"
-            )
-        unpacked = sum(m.file_size for m in members)
-        if unpacked > MAX_UNCOMPRESSED_BYTES:
-            raise FormTooLargeError(
-                f"{path.name}: {unpacked / 2**20:,.0f} MiB uncompressed ({on_disk / 2**20:,.1f} MiB on "
-                f"disk), more than {MAX_UNCOMPRESSED_BYTES // 2**20} MiB; refused before reading "
-                "/ 工作簿解压后过大，未读取"
-            )
+    members = archive.infolist()
+    if len(members) > MAX_MEMBERS:
+        archive.close()
+        raise FormTooLargeError(
+            f"{path.name}: {len(members):,} files in the archive, more than {MAX_MEMBERS:,}; refused before "
+            f"reading / {kind}文件内部文件过多，未读取"
+        )
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > MAX_UNCOMPRESSED_BYTES:
+        archive.close()
+        raise FormTooLargeError(
+            f"{path.name}: {unpacked / 2**20:,.0f} MiB uncompressed ({on_disk / 2**20:,.1f} MiB on "
+            f"disk), more than {MAX_UNCOMPRESSED_BYTES // 2**20} MiB; refused before reading "
+            f"/ {kind}文件解压后过大，未读取"
+        )
+    return archive
+
+
+def check_workbook(path: Path, data: bytes | None = None) -> WorkbookSize:
+    """Count what an .xlsx (the file, or its bytes under that name) holds without loading it.
+
+    FormTooLargeError when it is beyond the limits, FormParseError when it is not a zip archive."""
+    with open_archive(path, "Excel", data) as archive:
         size = WorkbookSize()
-        for member in members:
+        for member in archive.infolist():
             if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
                 try:
                     _count_sheet(archive, member.filename, size, path.name)

@@ -129,3 +129,54 @@ def require_parts(where: str, project: str | None, has_budget: bool, has_indicat
         raise FormParseError(f"{where}: no 三级指标 found / 未找到三级指标")
     if total is None:
         raise FormParseError(f"{where}: no 总分 found (truncated?) / 未找到总分（表格不完整？）")
+
+
+# -- templates ---------------------------------------------------------------------------------------------------
+
+TEMPLATES = {
+    "project": "项目支出绩效自评表",
+    "department": "部门（单位）整体支出绩效自评表",
+    "transfer": "中央对地方转移支付区域绩效自评表",
+}
+"""The templates read, by the code recorded on a Form, and their titles."""
+SPLIT_SUFFIX = "-split"
+"""Added to the code when 偏差原因分析 and 改进措施 are columns of their own ("project-split")."""
+_TITLE_WORDS = (("整体支出", "department"), ("转移支付", "transfer"), ("项目支出", "project"))
+NAME_LABELS = (
+    "项目名称",
+    "部门（单位）名称",
+    "部门(单位)名称",
+    "部门名称",
+    "单位名称",
+    "转移支付（项目）名称",
+    "转移支付名称",
+)
+"""The cell that names what a form evaluates: a project, a department or unit, a transfer payment."""
+DEPARTMENT_LABELS = ("主管部门", "中央主管部门")
+UNIT_LABELS = ("实施单位", "地方主管部门")
+
+
+def template_of_title(title: str, where: str) -> str:
+    """The template code of a title such as 部门（单位）整体支出绩效自评表; FormParseError for another 自评表."""
+    for word, code in _TITLE_WORDS:
+        if word in title:
+            return code
+    known = "、".join(TEMPLATES.values())
+    raise FormParseError(
+        f"{where}: unknown template 「{title[:40]}」; piancha reads {known} / 未知的自评表模板「{title[:40]}」"
+    )
+
+
+def name_label(cell: str) -> str | None:
+    """The name label `cell` starts with (项目名称, 部门（单位）名称, 转移支付（项目）名称, …), if any."""
+    return next((label for label in NAME_LABELS if cell.startswith(label)), None)
+
+
+def join_cause_measure(cause: str | None, measure: str | None) -> str | None:
+    """One deviation text from a 偏差原因分析 cell and an 改进措施 cell (either may be empty)."""
+    parts = [p.strip() for p in (cause, measure) if p and p.strip()]
+    if not parts:
+        return None
+    if len(parts) == 2 and not is_terminated(parts[0]) and parts[0][-1] not in "，；,;":
+        parts[0] += "。"
+    return "".join(parts)

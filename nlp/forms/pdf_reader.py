@@ -7,6 +7,7 @@ from pathlib import Path
 
 from nlp.errors import FormParseError
 from nlp.forms.grid_reader import Grid, clean_cell, read_grids
+from nlp.forms.layout import name_label
 from nlp.forms.records import Form
 from nlp.forms.text_reader import read_text
 
@@ -43,7 +44,7 @@ def read_pdf(path: Path) -> list[Form]:
         raise FormParseError(
             f"{path.name}: the PDF has no text layer (scanned image?) / PDF无文字层（扫描件？），请先OCR"
         )
-    if grid and any(c and c.startswith("项目名称") for row in grid for c in row):
+    if grid and any(c and name_label(c) for row in grid for c in row):
         log.debug("%s: reading %d table rows", path.name, len(grid))
         return read_grids([grid], path.name)
     log.debug("%s: no ruled tables, falling back to the text reader", path.name)

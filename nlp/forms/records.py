@@ -66,6 +66,9 @@ class Form:
     warnings: list[str] = field(default_factory=list)
     source: str | None = None
     value_rows: list[Indicator] = field(default_factory=list)
+    template: str = "project"
+    """Which 自评表: project (项目支出), department (部门（单位）整体支出), transfer (中央对地方转移支付区域);
+    "-split" added when 偏差原因分析 and 改进措施 are two columns (their texts are joined into one)."""
 
     @property
     def points_tied(self) -> int:

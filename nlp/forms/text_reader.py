@@ -14,17 +14,24 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from enum import Enum, auto
+from functools import cached_property
+from itertools import combinations
 
 from nlp.errors import FormParseError
 from nlp.forms.layout import (
     BUDGET_KEYS,
+    DEPARTMENT_LABELS,
     DEV_MARKERS,
     DEV_PUNCT,
+    NAME_LABELS,
     is_label_text,
     is_terminated,
+    name_label,
     require_parts,
     split_target_actual,
     strip_leading_labels,
+    template_of_title,
 )
 from nlp.forms.numbers import display_width, join_wrapped, parse_number
 from nlp.forms.records import Budget, Deviation, Form, Indicator
@@ -36,8 +43,13 @@ _BLOCK_BREAK = re.compile(r"\n(?:[ \t\u3000]*\n)+")
 _ROW_END = re.compile(r"^(.*?)\s*(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)$")
 _TOTAL = re.compile(r"^(?:总分\s*)?100\s+(\d+(?:\.\d+)?)\s*(?:总分)?$|^总分\s*(\d+(?:\.\d+)?)$")
 _PAIR = re.compile(r"^([\d,]+(?:\.\d+)?)\s+([\d,]+(?:\.\d+)?)$")
+_OWNERS = re.compile(r"^(?:中央)?主管部门\s*(.*?)\s*(?:(?:实施单位|地方主管部门)\s*(.*))?$")
 _YEAR = re.compile(r"[（(]\s*(\d{4})\s*年度?\s*[)）]|(\d{4})\s*年度")
 _LONG_TEXT_WIDTH = 40
+_COLUMN_SLACK = 6
+"""How much narrower than its column a text's full line may be (hanging punctuation, a number kept whole)."""
+_MAX_READINGS = 64
+"""Readings of a page's open boxes tried at most (those that change the fewest boxes)."""
 # A name column line this wide may wrap onto the next line; a shorter first line followed
 # by more lines is a name sharing its box with the start of its deviation text.
 _NAME_WRAP_WIDTH = 32
@@ -50,12 +62,12 @@ class Block:
     lines: list[str]
     page: int
 
-    @property
+    @cached_property
     def flat(self) -> str:
         """The box's text with all whitespace removed."""
         return re.sub(r"\s+", "", "".join(self.lines))
 
-    @property
+    @cached_property
     def spaced(self) -> str:
         """The box's lines joined by single spaces."""
         return " ".join(self.lines)
@@ -91,6 +103,46 @@ class _Dev:
         return join_wrapped(self.parts)
 
 
+class _Last(Enum):
+    """What the last content box of the walk was."""
+
+    NOTHING = auto()
+    NAME = auto()
+    TEXT = auto()
+
+
+class _Overall(Enum):
+    """Which half of 年度总体目标 the boxes after its marker fill."""
+
+    TARGET = auto()
+    ACTUAL = auto()
+
+
+@dataclass
+class _Walk:
+    """Where the walk over one form's boxes stands."""
+
+    page: int
+    at: int = 0
+    """Index of the next box."""
+    in_rows: bool = True
+    """At the top of a page or after 一级指标, where value rows come."""
+    overall: _Overall | None = None
+    """Reading 年度总体目标's target or actual."""
+    last: _Last = _Last.NOTHING
+    dangling: _Dev | None = None
+    """A text left open at the foot of the last page, which a text box of this page may finish."""
+
+
+@dataclass
+class _OpenBox:
+    """A box whose first line may be a name or a text's first line; the reading its shape suggests."""
+
+    block: Block
+    name_first: bool
+    after: _Last
+
+
 def split_blocks(text: str) -> list[Block]:
     """Cut extracted text into boxes, numbering pages at page breaks (two or more empty lines)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n\n\n")
@@ -107,7 +159,7 @@ def _start_kind(block: Block) -> str | None:
     flat = block.flat
     if flat.startswith("年初预算数"):
         return "budget"
-    if flat.startswith("项目名称"):
+    if name_label(flat):
         return "project"
     if "绩效自评表" in flat and len(flat) < 40:
         return "title"
@@ -136,7 +188,8 @@ def group_forms(blocks: list[Block]) -> list[list[Block]]:
 
 
 def _is_dev_line(line: str) -> bool:
-    return any(ch in DEV_PUNCT for ch in line) or bool(DEV_MARKERS.search(line))
+    """Whether a line reads as a sentence: punctuation, a word of explanations, or a 、 left at a line's end."""
+    return any(ch in DEV_PUNCT for ch in line) or bool(DEV_MARKERS.search(line)) or line.endswith("、")
 
 
 def _fills_column(line: str, others: list[str]) -> bool:
@@ -147,17 +200,20 @@ def _fills_column(line: str, others: list[str]) -> bool:
 def _name_first(lines: list[str]) -> tuple[bool, bool]:
     """Whether a box's first line is a 三级指标 name above the start of its text, and whether that is certain.
 
-    A wrapped text fills its column on every line but the last, whatever the width; a
-    name is a line without sentence punctuation that is narrower than the text below it.
-    A first line without punctuation as wide as the text under it, or above a single
-    last line, is open: the page's count of value rows decides (see `_parse_group`).
+    A line with sentence punctuation is text. A wrapped text fills its column on every line but
+    the last, give or take a hanging mark or a number kept whole, so a first line clearly narrower
+    than the lines under it is a name. Otherwise the shape only suggests a reading (a first line
+    as wide as the text under it, or above a single last line, is open): the page's value rows
+    decide (see `_parse_group`).
     """
     if _is_dev_line(lines[0]):
         return False, True
     if len(lines) >= 3:
-        widths = [display_width(line) for line in lines[1:-1]]
-        in_column = min(widths) - 1 <= display_width(lines[0]) <= max(widths) + 1
-        return (False, False) if in_column else (True, True)
+        first, narrowest = display_width(lines[0]), min(display_width(line) for line in lines[1:-1])
+        widest = max(display_width(line) for line in lines[1:-1])
+        if first < narrowest - _COLUMN_SLACK or first > widest + 2:
+            return True, True
+        return first < narrowest - 1, False
     return True, False
 
 
@@ -188,7 +244,7 @@ class _FormParser:
         # Boxes whose first line the shape leaves open, with the reading taken (name first or
         # not); boxes whose id is in `flipped` are read the other way.
         self.flipped = flipped
-        self.open_boxes: list[tuple[Block, bool]] = []
+        self.open_boxes: list[_OpenBox] = []
         self.source = source
         self.number = number
         self.project: str | None = None
@@ -200,6 +256,7 @@ class _FormParser:
         self.exec_pairs: list[tuple[float, float]] = []
         self.total: float | None = None
         self.grade: str | None = None
+        self.title: str | None = None
         self.rows: list[_Row] = []
         self.names: list[_Name] = []
         self.devs: list[_Dev] = []
@@ -254,8 +311,8 @@ class _FormParser:
                     "上年结转资金",
                     "其他资金",
                     "一级指标",
-                    "项目名称",
-                    "主管部门",
+                    *NAME_LABELS,
+                    *DEPARTMENT_LABELS,
                     "预期目标",
                     "项目资金",
                     "全年执行数",
@@ -280,14 +337,17 @@ class _FormParser:
             ]
         elif flat.startswith("年度资金总额"):
             self._budget_line(spaced)
-        elif flat.startswith("项目名称"):
-            self.project = spaced.split("项目名称", 1)[1].strip() or self.project
-        elif flat.startswith("主管部门"):
-            match = re.match(r"^主管部门\s*(.*?)\s*(?:实施单位\s*(.*))?$", spaced)
+        elif name_label(flat):
+            label = name_label(flat)
+            assert label is not None
+            self.project = re.sub(r"\s*".join(map(re.escape, label)), "", spaced, count=1).strip() or self.project
+        elif flat.startswith(DEPARTMENT_LABELS):
+            match = _OWNERS.match(spaced)
             if match:
                 self.department = match.group(1).strip() or None
                 self.unit = (match.group(2) or "").strip() or None
         elif "绩效自评表" in flat and len(flat) < 40:
+            self.title = flat
             match = _YEAR.search(flat)
             if match:
                 self.year = int(match.group(1) or match.group(2))
@@ -320,104 +380,161 @@ class _FormParser:
 
     # -- the walk -----------------------------------------------------------------
     def parse(self) -> Form:
-        """Walk the boxes once, then tie rows, place deviations and build the Form."""
-        in_region = True
-        overall: str | None = None  # None, "target" or "actual"
-        prev: str | None = None  # "name" or "dev": what the last content box was
-        page = self.blocks[0].page if self.blocks else 0
-        dangling: _Dev | None = None
-        i = 0
-        while i < len(self.blocks):
-            block = self.blocks[i]
-            if block.page != page:
-                page, in_region, overall = block.page, True, None
-                last = self.devs[-1] if self.devs else None
-                dangling = last if prev == "dev" and last and not is_terminated(last.text) else None
-                prev = None
-            if in_region:
-                found = self._try_row(i)
-                if found:
-                    self.rows.append(found[0])
-                    i = found[1]
-                    continue
-                if is_label_text(block.flat) or block.flat == "总分":
-                    i += 1
-                    continue
-                if _TOTAL.match(block.spaced):
-                    self._header(block)
-                    in_region = False
-                    i += 1
-                    continue
-                in_region = False
-            i += 1
-            flat = block.flat
-            if flat.startswith("一级指标"):
-                in_region = True
-                continue
-            if flat.startswith("年度总体目标"):
-                overall = self._overall_marker(block)
-                prev = None
-                continue
-            if self._header(block):
-                continue
-            if overall is not None:
-                parts = self.target if overall == "target" else self.actual
-                open_part = bool(parts) and not is_terminated(parts[-1])
-                if _is_long(block) or open_part:
-                    parts.append(join_wrapped(block.lines))
-                    if overall == "target" and is_terminated(parts[-1]):
-                        overall = "actual"
-                    prev = None
-                    continue
-                overall = None
-            if is_label_text(flat):
-                continue
-            prev, dangling = self._content(block, prev, dangling)
+        """Walk the boxes, then tie rows, place detached texts and build the Form."""
+        self.walk()
         return self._finish()
 
-    def _overall_marker(self, block: Block) -> str:
+    def walk(self) -> None:
+        """Walk the boxes once: value rows, markers, header cells, overall target, names and texts."""
+        walk = _Walk(page=self.blocks[0].page if self.blocks else 0)
+        while walk.at < len(self.blocks):
+            block = self.blocks[walk.at]
+            if block.page != walk.page:
+                self._turn_page(walk, block.page)
+            if walk.in_rows and self._read_value_rows(walk, block):
+                continue
+            walk.at += 1
+            for step in self._BOX_STEPS:
+                if step(self, walk, block):
+                    break
+
+    def _turn_page(self, walk: _Walk, page: int) -> None:
+        """A new page starts with its value rows; a text left open at the foot of the last page may go on."""
+        last = self.devs[-1] if self.devs else None
+        open_text = walk.last is _Last.TEXT and last is not None and not is_terminated(last.text)
+        walk.page, walk.in_rows, walk.overall = page, True, None
+        walk.dangling = last if open_text else None
+        walk.last = _Last.NOTHING
+
+    def _read_value_rows(self, walk: _Walk, block: Block) -> bool:
+        """In the run of value rows: read a row, skip labels, stop at the first box that is not a row."""
+        found = self._try_row(walk.at)
+        if found:
+            self.rows.append(found[0])
+            walk.at = found[1]
+            return True
+        if is_label_text(block.flat) or block.flat == "总分":
+            walk.at += 1
+            return True
+        walk.in_rows = False
+        if _TOTAL.match(block.spaced):
+            self._header(block)
+            walk.at += 1
+            return True
+        return False
+
+    def _read_marker(self, walk: _Walk, block: Block) -> bool:
+        """一级指标 opens a run of value rows; 年度总体目标 opens the overall target."""
+        if block.flat.startswith("一级指标"):
+            walk.in_rows = True
+            return True
+        if block.flat.startswith("年度总体目标"):
+            walk.overall = self._overall_marker(block)
+            walk.last = _Last.NOTHING
+            return True
+        return False
+
+    def _read_overall(self, walk: _Walk, block: Block) -> bool:
+        """After 年度总体目标: long boxes (or ones that finish an open sentence) are its target, then its actual."""
+        if walk.overall is None:
+            return False
+        parts = self.target if walk.overall is _Overall.TARGET else self.actual
+        open_part = bool(parts) and not is_terminated(parts[-1])
+        if not (_is_long(block) or open_part):
+            walk.overall = None
+            return False
+        parts.append(join_wrapped(block.lines))
+        if walk.overall is _Overall.TARGET and is_terminated(parts[-1]):
+            walk.overall = _Overall.ACTUAL
+        walk.last = _Last.NOTHING
+        return True
+
+    def _overall_marker(self, block: Block) -> _Overall:
         text = block.spaced
         inline = re.sub(r"^年\s*度\s*总\s*体\s*目\s*标", "", text).strip()
         if inline:
             self.target.append(inline)
-            return "actual" if is_terminated(inline) else "target"
-        return "target"
+            return _Overall.ACTUAL if is_terminated(inline) else _Overall.TARGET
+        return _Overall.TARGET
+
+    def _read_header(self, walk: _Walk, block: Block) -> bool:
+        return self._header(block)
+
+    def _skip_label(self, walk: _Walk, block: Block) -> bool:
+        return is_label_text(block.flat)
 
     def _column(self) -> list[str]:
         """The full lines of the texts read so far (every line of a text but its last)."""
         return [line for dev in self.devs if len(dev.parts) > 1 for line in dev.parts[:-1]]
 
-    def _content(self, block: Block, prev: str | None, dangling: _Dev | None):
+    def _read_content(self, walk: _Walk, block: Block) -> bool:
+        """A name, a name above the start of its text, or (part of) a text."""
         lines = block.lines
-        dev_lines = [_is_dev_line(line) for line in lines]
         wrapped_name = len(lines) == 1 or display_width(lines[0]) >= _NAME_WRAP_WIDTH
-        if not any(dev_lines) and wrapped_name:
+        if not any(_is_dev_line(line) for line in lines) and wrapped_name:
+            if self._may_run_on(walk) or self._may_start_text(walk):
+                # a name, or the end of a text cut off mid-sentence, or the first line of a text boxed apart
+                self.open_boxes.append(_OpenBox(block, True, walk.last))
+                if id(block) in self.flipped:
+                    self._read_text(walk, block)
+                    walk.last = _Last.TEXT
+                    return True
             self.names.append(_Name(join_wrapped(lines), block.page))
-            return "name", dangling
+            walk.last = _Last.NAME
+            return True
         first, certain = _name_first(lines)
         if not certain:
-            self.open_boxes.append((block, first))
+            self.open_boxes.append(_OpenBox(block, first, walk.last))
             first = first != (id(block) in self.flipped)
         if first:
             self.names.append(_Name(lines[0], block.page))
             self.devs.append(_Dev(lines[1:], block.page, len(self.names) - 1, "same box"))
-            return "dev", None
+            walk.last, walk.dangling = _Last.TEXT, None
+            return True
+        self._read_text(walk, block)
+        walk.last = _Last.TEXT
+        return True
+
+    def _may_run_on(self, walk: _Walk) -> bool:
+        """Whether the last text is open and its last line fills its column, so a box may carry it on."""
+        last = self.devs[-1] if self.devs else None
+        return (
+            walk.last is _Last.TEXT
+            and last is not None
+            and not is_terminated(last.text)
+            and _runs_on(last.parts, self._column())
+        )
+
+    def _may_start_text(self, walk: _Walk) -> bool:
+        """Whether the box just read follows a name and comes before a box of text on its page."""
+        if walk.last is not _Last.NAME or walk.at >= len(self.blocks):
+            return False
+        after = self.blocks[walk.at]
+        return after.page == walk.page and _is_dev_line(after.lines[0]) and not self._structural(after)
+
+    def _read_text(self, walk: _Walk, block: Block) -> None:
+        """A box of text: it carries on the last text, the text left open on the last page, or starts one."""
+        lines = block.lines
         last = self.devs[-1] if self.devs else None
         if (
-            prev == "dev"
+            walk.last is _Last.TEXT
             and last is not None
             and (not is_terminated(last.text) or _runs_on(last.parts, self._column()))
         ):
             last.parts.extend(lines)
-        elif dangling is not None:
-            dangling.parts.extend(lines)
-            self.devs.append(self.devs.pop(self.devs.index(dangling)))
-            return "dev", None
-        elif prev == "name" and not any(d.owner == len(self.names) - 1 for d in self.devs):
+        elif walk.dangling is not None:
+            walk.dangling.parts.extend(lines)
+            self.devs.append(self.devs.pop(self.devs.index(walk.dangling)))
+            walk.dangling = None
+        elif walk.last is _Last.NAME and not any(d.owner == len(self.names) - 1 for d in self.devs):
             self.devs.append(_Dev(list(lines), block.page, len(self.names) - 1, "next box"))
+        elif walk.last is _Last.TEXT and last is not None and last.page == block.page and len(lines) == 1:
+            last.parts.extend(lines)  # a text's last line, boxed apart after a line that ended a sentence
         else:
             self.devs.append(_Dev(list(lines), block.page))
-        return "dev", dangling
+
+    _BOX_STEPS = (_read_marker, _read_header, _read_overall, _skip_label, _read_content)
+    """What a box after the value rows can be, tried in this order."""
 
     # -- after the walk -----------------------------------------------------------
     def _tie_rows(self) -> None:
@@ -432,15 +549,26 @@ class _FormParser:
                     name.lost = tail[0].lost
                 if k == 1:
                     satisfied[0].row = tail[0].indicator
+        explained = {d.owner for d in self.devs if d.owner is not None}
         for page in {n.page for n in self.names}:
-            names = [n for n in self.names if n.page == page]
+            names = [idx for idx, n in enumerate(self.names) if n.page == page]
             rows = [r for r in self.rows if r.page == page]
-            losses = {r.lost for r in rows}
-            if rows and len(rows) == len(names) and len(losses) == 1:
-                for name in names:
-                    name.lost = rows[0].lost
+            if not rows or len(rows) != len(names) or any(r.lost is None for r in rows):
+                continue
+            if len({r.lost for r in rows}) == 1:
+                for idx in names:
+                    self.names[idx].lost = rows[0].lost
                 if len(rows) == 1:
-                    names[0].row = rows[0].indicator
+                    self.names[names[0]].row = rows[0].indicator
+                continue
+            with_text = [idx for idx in names if idx in explained]
+            losing = [r for r in rows if r.lost]
+            if len(losing) != len(with_text):
+                continue  # some text explains a row that lost nothing, or a loss has no text: nothing is certain
+            certain = _certain_losses([self.names[idx].name for idx in with_text], losing)
+            for idx, lost in zip(with_text, certain):
+                if lost is not None and self.names[idx].lost is None:
+                    self.names[idx].lost = lost
 
     def _place_orphans(self) -> None:
         """Revoke 'next box' placements that contradict a tied zero loss, then place orphans.
@@ -528,6 +656,7 @@ class _FormParser:
                 )
             )
         return Form(
+            template=template_of_title(self.title, f"{self.source}: form {self.number}") if self.title else "project",
             project=self.project,
             department=self.department,
             unit=self.unit,
@@ -564,6 +693,47 @@ def _row_kind(row: _Row) -> str:
     return "words"
 
 
+def _may_own(name: str, row: _Row) -> bool:
+    """Whether a value row can be a name's: a …率 is printed in %, whatever else a row may be."""
+    return not name.endswith("率") or "%" in (row.indicator.target or "")
+
+
+def _matches(options: list[list[int]], taken: frozenset[int] = frozenset()) -> bool:
+    """Whether every name (a list of the rows it may own) can own a row of its own, none of `taken`.
+
+    Kuhn's augmenting paths: polynomial, where trying every assignment would be factorial."""
+    owner: dict[int, int] = {}
+
+    def place(name: int, seen: set[int]) -> bool:
+        for row in options[name]:
+            if row in taken or row in seen:
+                continue
+            seen.add(row)
+            if row not in owner or place(owner[row], seen):
+                owner[row] = name
+                return True
+        return False
+
+    return all(place(name, set()) for name in range(len(options)))
+
+
+def _certain_losses(names: list[str], rows: list[_Row]) -> list[float | None]:
+    """Each name's points lost where every way of giving each name one of `rows` agrees; else None.
+
+    `names` are a page's names with a text and `rows` its rows that lost points, as many: an
+    indicator that lost points has a text (the template asks for one), so these own those.
+    """
+    options = [[j for j, row in enumerate(rows) if _may_own(name, row)] for name in names]
+    if not _matches(options):
+        return [None] * len(names)
+    out: list[float | None] = []
+    for i, mine in enumerate(options):
+        others = options[:i] + options[i + 1 :]
+        feasible = {rows[j].lost for j in mine if _matches(others, frozenset({j}))}
+        out.append(feasible.pop() if len(feasible) == 1 else None)
+    return out
+
+
 def _fits(name_kind: str, row_kind: str) -> bool:
     if row_kind == "words":
         return name_kind == "other"
@@ -596,27 +766,67 @@ def _most_similar(text: str, names: list[str]) -> int | None:
     return scores.index(max(scores))
 
 
-def _parse_group(blocks: list[Block], source: str, number: int) -> Form:
-    """Parse one form; where a page has fewer names than value rows, read its open boxes as names.
+def _flip_sets(boxes: list[_OpenBox], missing: int) -> list[frozenset[int]]:
+    """The sets of open boxes whose other reading changes a page's count of names by `missing`, smallest first."""
+    as_text = [id(b.block) for b in boxes if not b.name_first]
+    as_name = [id(b.block) for b in boxes if b.name_first]
+    choices: list[frozenset[int]] = []
+    for to_names in range(max(missing, 0), len(as_text) + 1):
+        to_texts = to_names - missing
+        if to_texts > len(as_name):
+            break
+        for names in combinations(as_text, to_names):
+            for texts in combinations(as_name, to_texts):
+                choices.append(frozenset(names + texts))
+                if len(choices) >= _MAX_READINGS:
+                    return choices
+    return choices
 
-    A box whose first line is as wide as the text under it and has no punctuation could be a
-    name above its text or a text's first line. Each page has one value row per 三级指标, so
-    when a page lacks exactly as many names as it has such boxes, they all start with a name.
+
+def _page_score(parser: _FormParser, page: int) -> tuple[int, int]:
+    """How well a reading fits a page: fewer texts without a name, then more names whose having a text
+    matches, in order, whether the page's value rows lost points."""
+    detached = sum(1 for d in parser.devs if d.page == page and d.placed_by != "same box" and d.placed_by != "next box")
+    names = [i for i, n in enumerate(parser.names) if n.page == page]
+    rows = [r for r in parser.rows if r.page == page]
+    explained = {d.owner for d in parser.devs if d.owner is not None}
+    agree = 0
+    if len(names) == len(rows):
+        agree = sum((idx in explained) == bool(row.lost) for idx, row in zip(names, rows))
+    return -detached, agree
+
+
+def _parse_group(blocks: list[Block], source: str, number: int) -> Form:
+    """Parse one form, choosing on each page the reading of its open boxes that the page's value rows allow.
+
+    A box whose first line has no punctuation and is as wide as the text under it could be a
+    name above its text or a text's first line. A page has one value row per 三级指标, so only
+    readings that give the page as many names as value rows are kept; among them the one that
+    leaves no text without its name, then the one whose texts stand where the rows lost points,
+    then the one closest to what the boxes' shapes suggest.
     """
     parser = _FormParser(blocks, source, number)
-    form = parser.parse()
-    flipped: set[int] = set()
-    for page in {b.page for b, _ in parser.open_boxes}:
-        missing = sum(r.page == page for r in parser.rows) - sum(n.page == page for n in parser.names)
-        as_text = [id(b) for b, first in parser.open_boxes if b.page == page and not first]
-        as_name = [id(b) for b, first in parser.open_boxes if b.page == page and first]
-        if missing > 0 and missing == len(as_text):
-            flipped.update(as_text)
-        elif missing < 0 and -missing == len(as_name):
-            flipped.update(as_name)
-    if not flipped:
-        return form
-    return _FormParser(blocks, source, number, frozenset(flipped)).parse()
+    parser.walk()
+    flipped: frozenset[int] = frozenset()
+    for page in sorted({box.block.page for box in parser.open_boxes}):
+        rows = sum(r.page == page for r in parser.rows)
+        if not rows:
+            continue
+        missing = rows - sum(n.page == page for n in parser.names)
+        choices = _flip_sets([b for b in parser.open_boxes if b.block.page == page], missing)
+        if len(choices) == 1:
+            flipped |= choices[0]
+            continue
+        if not flipped and frozenset() in choices and _page_score(parser, page) == (0, rows):
+            continue  # the shapes' reading already leaves no text detached and fits every row: none can do better
+        scored = []
+        for choice in choices:
+            trial = _FormParser(blocks, source, number, flipped | choice)
+            trial.walk()
+            scored.append((_page_score(trial, page), -len(choice), choice))
+        if scored:
+            flipped |= max(scored, key=lambda item: item[:2])[2]
+    return _FormParser(blocks, source, number, flipped).parse()
 
 
 def read_text(text: str, source: str = "<text>") -> list[Form]:

@@ -141,9 +141,35 @@ def test_write_routes_need_the_key(client, seed_file):
 
 def test_unsupported_upload_type_is_415(client, auth):
     r = client.post(
+        "/v1/documents", headers=auth, files={"file": ("form.doc", b"\xd0\xcf\x11\xe0", "application/octet-stream")}
+    )
+    assert r.status_code == 415 and "form.doc" in r.json()["detail"]
+
+
+def test_a_broken_docx_upload_is_422_naming_the_file(client, auth):
+    r = client.post(
         "/v1/documents", headers=auth, files={"file": ("form.docx", b"PK\x03\x04", "application/octet-stream")}
     )
-    assert r.status_code == 415 and "form.docx" in r.json()["detail"]
+    assert r.status_code == 422 and "form.docx: not a readable .docx" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".xls"])
+def test_word_and_old_excel_uploads_are_read_like_xlsx(client, auth, tmp_path, suffix):
+    import random
+
+    from tests.support.random_forms import make_form
+    from tests.support.render import RENDERERS
+
+    form = make_form(random.Random(f"upload{suffix}"))
+    path = RENDERERS[suffix]([form], tmp_path / f"upload{suffix}")
+    r = client.post(
+        "/v1/documents", headers=auth, files={"file": (path.name, path.read_bytes(), "application/octet-stream")}
+    )
+    assert r.status_code == 200, r.text
+    (stored,) = r.json()["form_list"]
+    assert stored["project"] == form.project
+    got = sorted((d["indicator"], d["points_lost"]) for d in stored["deviations"])
+    assert got == sorted((d.indicator, d.points_lost) for d in form.deviations)
 
 
 def test_upload_that_is_not_a_form_is_422_naming_the_file_and_stores_nothing(client, auth):

@@ -41,13 +41,14 @@ def test_parse_json_has_the_documented_keys(seed_file: Path) -> None:
     assert second["budget"]["initial"] == 1372.0  # "1,372.00" is a number
     assert second["year"] == 2023 and second["total_score"] == 87.9
     assert forms[0]["deviations"][0]["points_lost"] is None  # not tied: null, not a guess
+    assert forms[0]["deviations"][-1]["points_lost"] == 3.0  # 机房设施扩容: the one row of its page that lost points
 
 
 def test_parse_prints_a_readable_table(seed_file: Path) -> None:
     result = runner.invoke(app, ["parse", str(seed_file)], env={"COLUMNS": "160"})
     assert result.exit_code == 0, result.output
     assert "城市维护工程项目" in result.output and "评分等级 中" in result.output
-    assert "11 forms, 60 deviation records, points lost tied for 0" in result.output
+    assert "11 forms, 60 deviation records, points lost known for 24, unknown (—) for 36" in result.output
 
 
 def test_parse_unsupported_extension_exits_2(tmp_path: Path) -> None:

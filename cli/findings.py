@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from cli.errors import err_console, exits_on_bad_input
-from cli.output import configured_store, console, output_format
+from cli.output import FormatOption, OutputOption, configured_store, console, output_format
 from nlp.errors import PianchaError
 from nlp.findings import RULES_ZH, VERDICTS_ZH, Findings
 
@@ -44,10 +43,8 @@ def findings_command(
     department: str = typer.Option(None, "--department", help="Only this 主管部门."),
     year: int = typer.Option(None, "--year", help="Only this 年度 (a repeated promise: the year it is repeated in)."),
     rule: list[str] = typer.Option(None, "--rule", help=f"Only these rules: {'|'.join(RULES_ZH)}."),
-    fmt: str = typer.Option(
-        None, "--format", help="table|csv|json|xlsx (default: from --output's suffix, else table)."
-    ),
-    output: Path = typer.Option(None, "--output", help="Write to this file instead of the terminal."),
+    fmt: FormatOption = None,
+    output: OutputOption = None,
 ) -> None:
     """Audit findings computed from what is stored: pasted texts, repeated promises, reasons against the numbers."""
     from nlp.findings import find_findings, findings_frame, write_findings_excel  # pandas, on first use

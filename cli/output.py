@@ -4,8 +4,9 @@ training results, held-out-department figures and tables are printed or written.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
 
 console = Console()
 FORMATS = ("table", "csv", "json", "xlsx")
+FormatOption = Annotated[
+    str | None, typer.Option("--format", help="table|csv|json|xlsx (default: from --output's suffix, else table).")
+]
+OutputOption = Annotated[Path | None, typer.Option("--output", help="Write to this file instead of the terminal.")]
 
 
 def configured_store() -> Store:

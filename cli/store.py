@@ -11,8 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cli.errors import err_console, exits_on_bad_input
+from cli.output import FormatOption, OutputOption, console, output_format, write_table
 from cli.output import configured_store as _store
-from cli.output import console, output_format, write_table
 from nlp.classify.registry import load_model
 from nlp.config import get_settings
 from nlp.errors import PianchaError
@@ -165,10 +165,8 @@ def summary_command(
     by: str = typer.Option("department", "--by", help=f"Group by: {'|'.join(BY)}."),
     year: int = typer.Option(None, "--year", help="Only this 年度."),
     department: str = typer.Option(None, "--department", help="Only this 主管部门."),
-    fmt: str = typer.Option(
-        None, "--format", help="table|csv|json|xlsx (default: from --output's suffix, else table)."
-    ),
-    output: Path = typer.Option(None, "--output", help="Write to this file instead of the terminal."),
+    fmt: FormatOption = None,
+    output: OutputOption = None,
 ) -> None:
     """Cause frequencies per group: count, share, points lost, forms, an example; missing reasons, abstain rate."""
     fmt = output_format(fmt, output)
